@@ -1,0 +1,66 @@
+// Streaming HDF5 writer for the event-log contract (schema.hpp, docs/event-log.md).
+// Columns are cut into fixed-size chunks; full chunks are shuffled and deflated in parallel
+// (oneTBB) and written in order with H5Dwrite_chunk, so compression never serialises a run and
+// the bytes do not depend on the thread count. The file is written as OUT.tmp-<pid> and renamed
+// to OUT only by commit(); a writer destroyed without commit() removes its temporary file.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "journeysim/eventlog/schema.hpp"
+
+namespace journeysim::eventlog {
+
+struct WriterOptions {
+  int compression_level = 4;         // 0 = no filters; 1..9 = shuffle + deflate at that level
+  std::size_t chunk_rows = 1 << 16;  // rows per chunk of every column
+  std::size_t flush_chunks = 16;     // chunks gathered before a parallel compress + write
+};
+
+// Everything /meta records about a run.
+struct Metadata {
+  std::string scenario_name;
+  std::string scenario_text;  // the resolved scenario (after extends and --set)
+  std::uint64_t seed = 0;
+  std::string version;
+  std::string command_line;
+  std::string options_json;     // the run options as JSON
+  std::int64_t start_time = 0;  // Unix seconds of the simulated horizon's start
+  double horizon_days = 0;
+  std::uint32_t markets = 1;
+  std::uint16_t replications = 1;
+  std::string part;  // "k/N" or "1/1"
+  // Name tables for the `arg` namespaces and the dimensions: channels, plans, stages, ...
+  std::map<std::string, std::vector<std::string>> names;
+};
+
+class EventLogWriter {
+ public:
+  EventLogWriter(std::string path, const Metadata& meta, WriterOptions options = {});
+  ~EventLogWriter();
+  EventLogWriter(const EventLogWriter&) = delete;
+  EventLogWriter& operator=(const EventLogWriter&) = delete;
+
+  void append_events(std::span<const Event> events);
+  void append_customers(std::span<const CustomerRow> rows);
+  void append_channels(std::span<const ChannelDayRow> rows);
+  // Flushes everything, closes the file and renames it to its final path.
+  void commit();
+
+  std::uint64_t events_written() const;
+  std::uint64_t bytes_compressed() const;  // bytes of event chunks written (after filters)
+  const std::string& temp_path() const { return temp_path_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::string path_;
+  std::string temp_path_;
+  bool committed_ = false;
+};
+
+}  // namespace journeysim::eventlog

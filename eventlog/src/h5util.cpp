@@ -1,0 +1,140 @@
+#include "h5util.hpp"
+
+#include <cstring>
+
+#include "journeysim/eventlog/schema.hpp"
+
+namespace journeysim::eventlog::h5 {
+
+void quiet_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+hid_t event_type_enum() {
+  hid_t t = H5Tenum_create(H5T_NATIVE_UINT8);
+  for (std::size_t i = 0; i < kEventTypeCount; ++i) {
+    std::uint8_t v = static_cast<std::uint8_t>(i);
+    std::string name(kEventTypeNames[i]);
+    H5Tenum_insert(t, name.c_str(), &v);
+  }
+  return t;
+}
+
+namespace {
+Handle dcpl_untimed() {
+  Handle p(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_obj_track_times(p, false);  // no timestamps: identical runs give identical bytes
+  return p;
+}
+}  // namespace
+
+void write_string(hid_t loc, const std::string& name, const std::string& value,
+                  const std::string& ctx) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, value.empty() ? 1 : value.size());
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle dcpl = dcpl_untimed();
+  Handle ds(check_id(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                     ctx, "create string"),
+            H5Dclose);
+  std::string padded = value.empty() ? std::string(1, '\0') : value;
+  check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, padded.data()), ctx, "write string");
+}
+
+std::string read_string(hid_t loc, const std::string& name, const std::string& ctx) {
+  Handle ds(check_id(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), ctx, ("open " + name).c_str()),
+            H5Dclose);
+  Handle type(H5Dget_type(ds), H5Tclose);
+  if (H5Tget_class(type) != H5T_STRING)
+    throw std::runtime_error(ctx + ": " + name + " not a string");
+  if (H5Tis_variable_str(type) > 0) {
+    char* p = nullptr;
+    Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
+    H5Tset_size(mt, H5T_VARIABLE);
+    check(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), ctx, "read string");
+    std::string s = p ? p : "";
+    H5free_memory(p);
+    return s;
+  }
+  std::size_t n = H5Tget_size(type);
+  std::string s(n, '\0');
+  check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s.data()), ctx, "read string");
+  s.resize(std::strlen(s.c_str()));
+  return s;
+}
+
+void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& ctx) {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_cset(type, H5T_CSET_UTF8);
+  hsize_t n = values.size();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle dcpl = dcpl_untimed();
+  Handle ds(check_id(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                     ctx, "create string table"),
+            H5Dclose);
+  std::vector<const char*> ptrs;
+  for (const auto& v : values) ptrs.push_back(v.c_str());
+  if (n > 0)
+    check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), ctx, "write strings");
+}
+
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx) {
+  Handle ds(check_id(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), ctx, ("open " + name).c_str()),
+            H5Dclose);
+  Handle space(H5Dget_space(ds), H5Sclose);
+  hssize_t n = H5Sget_simple_extent_npoints(space);
+  std::vector<std::string> out;
+  if (n <= 0) return out;
+  Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(mt, H5T_VARIABLE);
+  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+  check(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), ctx, "read strings");
+  for (char* p : ptrs) {
+    out.emplace_back(p ? p : "");
+    H5free_memory(p);
+  }
+  return out;
+}
+
+template <class T>
+void write_scalar(hid_t loc, const std::string& name, hid_t type, T value, const std::string& ctx) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle dcpl = dcpl_untimed();
+  Handle ds(check_id(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
+                     ctx, "create scalar"),
+            H5Dclose);
+  check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &value), ctx, "write scalar");
+}
+
+template <class T>
+T read_scalar(hid_t loc, const std::string& name, hid_t type, const std::string& ctx) {
+  Handle ds(check_id(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), ctx, ("open " + name).c_str()),
+            H5Dclose);
+  T v{};
+  check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v), ctx, ("read " + name).c_str());
+  return v;
+}
+
+template void write_scalar<std::uint64_t>(hid_t, const std::string&, hid_t, std::uint64_t,
+                                          const std::string&);
+template void write_scalar<std::int64_t>(hid_t, const std::string&, hid_t, std::int64_t,
+                                         const std::string&);
+template void write_scalar<double>(hid_t, const std::string&, hid_t, double, const std::string&);
+template void write_scalar<std::uint32_t>(hid_t, const std::string&, hid_t, std::uint32_t,
+                                          const std::string&);
+template void write_scalar<std::int32_t>(hid_t, const std::string&, hid_t, std::int32_t,
+                                         const std::string&);
+template std::uint64_t read_scalar<std::uint64_t>(hid_t, const std::string&, hid_t,
+                                                  const std::string&);
+template std::int64_t read_scalar<std::int64_t>(hid_t, const std::string&, hid_t,
+                                                const std::string&);
+template double read_scalar<double>(hid_t, const std::string&, hid_t, const std::string&);
+template std::uint32_t read_scalar<std::uint32_t>(hid_t, const std::string&, hid_t,
+                                                  const std::string&);
+template std::int32_t read_scalar<std::int32_t>(hid_t, const std::string&, hid_t,
+                                                const std::string&);
+
+}  // namespace journeysim::eventlog::h5

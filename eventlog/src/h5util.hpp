@@ -1,0 +1,67 @@
+// Small RAII and error helpers over the HDF5 C API (private to eventlog/).
+#pragma once
+#include <hdf5.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace journeysim::eventlog::h5 {
+
+// Owns one HDF5 identifier and closes it with the matching H5*close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, -1)), closer_(o.closer_) {}
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, -1);
+      closer_ = o.closer_;
+    }
+    return *this;
+  }
+  ~Handle() { reset(); }
+  void reset() {
+    if (id_ >= 0 && closer_) closer_(id_);
+    id_ = -1;
+  }
+  hid_t get() const { return id_; }
+  operator hid_t() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  hid_t id_ = -1;
+  Closer closer_ = nullptr;
+};
+
+// Turns HDF5's automatic error printing off (errors become exceptions here).
+void quiet_errors();
+
+// Throws std::runtime_error("<context>: <what>") when `status` is negative.
+inline void check(herr_t status, const std::string& context, const char* what) {
+  if (status < 0) throw std::runtime_error(context + ": HDF5 " + what + " failed");
+}
+inline hid_t check_id(hid_t id, const std::string& context, const char* what) {
+  if (id < 0) throw std::runtime_error(context + ": HDF5 " + what + " failed");
+  return id;
+}
+
+hid_t event_type_enum();  // a new enum type; caller closes
+
+void write_string(hid_t loc, const std::string& name, const std::string& value,
+                  const std::string& ctx);
+std::string read_string(hid_t loc, const std::string& name, const std::string& ctx);
+void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
+                   const std::string& ctx);
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx);
+template <class T>
+void write_scalar(hid_t loc, const std::string& name, hid_t type, T value, const std::string& ctx);
+template <class T>
+T read_scalar(hid_t loc, const std::string& name, hid_t type, const std::string& ctx);
+
+}  // namespace journeysim::eventlog::h5

@@ -1,0 +1,171 @@
+#include "journeysim/eventlog/reader.hpp"
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "h5util.hpp"
+#include "table_layout.hpp"
+
+namespace journeysim::eventlog {
+
+using h5::Handle;
+
+struct EventLogReader::Impl {
+  Handle file;
+  std::uint64_t n_events = 0;
+};
+
+namespace {
+
+std::uint64_t dataset_rows(hid_t group, const char* name, const std::string& ctx) {
+  Handle ds(h5::check_id(H5Dopen2(group, name, H5P_DEFAULT), ctx,
+                         (std::string("open dataset ") + name).c_str()),
+            H5Dclose);
+  Handle space(H5Dget_space(ds), H5Sclose);
+  hsize_t dims = 0;
+  if (H5Sget_simple_extent_ndims(space) != 1)
+    throw std::runtime_error(ctx + ": dataset " + name + " is not one-dimensional");
+  H5Sget_simple_extent_dims(space, &dims, nullptr);
+  return dims;
+}
+
+// Reads rows [start, start+count) of column `spec` of `group` into the field of each row.
+void read_column_into(hid_t group, const layout::ColumnSpec& spec, std::uint64_t start,
+                      std::uint64_t count, void* rows, std::size_t row_size,
+                      const std::string& ctx) {
+  Handle ds(h5::check_id(H5Dopen2(group, spec.name, H5P_DEFAULT), ctx,
+                         (std::string("open column ") + spec.name).c_str()),
+            H5Dclose);
+  std::vector<unsigned char> buf(count * spec.size);
+  if (count > 0) {
+    Handle fspace(H5Dget_space(ds), H5Sclose);
+    hsize_t off = start, cnt = count;
+    h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr), ctx,
+              "select rows");
+    Handle mspace(H5Screate_simple(1, &cnt, nullptr), H5Sclose);
+    h5::check(H5Dread(ds, spec.native_type(), mspace, fspace, H5P_DEFAULT, buf.data()), ctx,
+              (std::string("read column ") + spec.name + " (truncated or corrupt file?)").c_str());
+  }
+  auto* out = static_cast<unsigned char*>(rows);
+  for (std::uint64_t i = 0; i < count; ++i)
+    std::memcpy(out + i * row_size + spec.offset, buf.data() + i * spec.size, spec.size);
+}
+
+template <class Row>
+std::vector<Row> read_table(hid_t file, const char* name,
+                            const std::vector<layout::ColumnSpec>& specs, const std::string& ctx) {
+  Handle g(h5::check_id(H5Gopen2(file, name, H5P_DEFAULT), ctx,
+                        (std::string("open group /") + name).c_str()),
+           H5Gclose);
+  std::uint64_t n = dataset_rows(g, specs.front().name, ctx);
+  for (const auto& s : specs)
+    if (dataset_rows(g, s.name, ctx) != n)
+      throw std::runtime_error(ctx + ": /" + name + " columns have different lengths");
+  std::vector<Row> rows(n);
+  for (const auto& s : specs) read_column_into(g, s, 0, n, rows.data(), sizeof(Row), ctx);
+  return rows;
+}
+
+}  // namespace
+
+EventLogReader::EventLogReader(const std::string& path)
+    : impl_(std::make_unique<Impl>()), path_(path) {
+  h5::quiet_errors();
+  if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
+  if (H5Fis_hdf5(path.c_str()) <= 0)
+    throw std::runtime_error(path + ": not an HDF5 file (or truncated)");
+  impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  if (!impl_->file.valid()) throw std::runtime_error(path + ": cannot open HDF5 file (truncated?)");
+  const std::string& ctx = path_;
+  if (H5Lexists(impl_->file, "meta", H5P_DEFAULT) <= 0 ||
+      H5Lexists(impl_->file, "events", H5P_DEFAULT) <= 0)
+    throw std::runtime_error(path + ": not a journeysim event log (no /meta or /events)");
+  Handle m(H5Gopen2(impl_->file, "meta", H5P_DEFAULT), H5Gclose);
+  if (h5::read_string(m, "format", ctx) != "journeysim-eventlog")
+    throw std::runtime_error(path + ": /meta/format is not journeysim-eventlog");
+  int version = h5::read_scalar<std::int32_t>(m, "format_version", H5T_NATIVE_INT32, ctx);
+  if (version != kFormatVersion)
+    throw std::runtime_error(path + ": event log format version " + std::to_string(version) +
+                             " is not supported (this build reads " +
+                             std::to_string(kFormatVersion) + ")");
+  meta_.scenario_name = h5::read_string(m, "scenario_name", ctx);
+  meta_.scenario_text = h5::read_string(m, "scenario_text", ctx);
+  meta_.seed = h5::read_scalar<std::uint64_t>(m, "seed", H5T_NATIVE_UINT64, ctx);
+  meta_.version = h5::read_string(m, "version", ctx);
+  meta_.command_line = h5::read_string(m, "command_line", ctx);
+  meta_.options_json = h5::read_string(m, "options", ctx);
+  meta_.start_time = h5::read_scalar<std::int64_t>(m, "start_time", H5T_NATIVE_INT64, ctx);
+  meta_.horizon_days = h5::read_scalar<double>(m, "horizon_days", H5T_NATIVE_DOUBLE, ctx);
+  meta_.markets = h5::read_scalar<std::uint32_t>(m, "markets", H5T_NATIVE_UINT32, ctx);
+  meta_.replications = static_cast<std::uint16_t>(
+      h5::read_scalar<std::uint32_t>(m, "replications", H5T_NATIVE_UINT32, ctx));
+  meta_.part = h5::read_string(m, "part", ctx);
+  Handle n(H5Gopen2(impl_->file, "names", H5P_DEFAULT), H5Gclose);
+  if (!n.valid()) throw std::runtime_error(path + ": no /names group");
+  H5G_info_t info;
+  H5Gget_info(n, &info);
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    char name[256];
+    H5Lget_name_by_idx(n, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
+    std::string ns(name);
+    auto values = h5::read_strings(n, ns, ctx);
+    if (ns == "event_types")
+      type_names_ = values;
+    else
+      meta_.names[ns] = values;
+  }
+  Handle g(H5Gopen2(impl_->file, "events", H5P_DEFAULT), H5Gclose);
+  impl_->n_events = dataset_rows(g, "time", ctx);
+  for (const auto& s : layout::event_columns())
+    if (dataset_rows(g, s.name, ctx) != impl_->n_events)
+      throw std::runtime_error(path + ": /events columns have different lengths");
+}
+
+EventLogReader::~EventLogReader() = default;
+
+std::uint64_t EventLogReader::event_count() const {
+  return impl_->n_events;
+}
+
+void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
+                                 EventColumns& out) const {
+  if (start + count > impl_->n_events)
+    throw std::runtime_error(path_ + ": event rows out of range");
+  Handle g(H5Gopen2(impl_->file, "events", H5P_DEFAULT), H5Gclose);
+  auto read = [&](const char* name, hid_t type, void* dst) {
+    Handle ds(h5::check_id(H5Dopen2(g, name, H5P_DEFAULT), path_, "open column"), H5Dclose);
+    if (count == 0) return;
+    Handle fspace(H5Dget_space(ds), H5Sclose);
+    hsize_t off = start, cnt = count;
+    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr);
+    Handle mspace(H5Screate_simple(1, &cnt, nullptr), H5Sclose);
+    // The type column is an HDF5 enum over uint8: read it with its own type (no conversion).
+    Handle own(H5Dget_type(ds), H5Tclose);
+    hid_t mem = std::string(name) == "type" ? own.get() : type;
+    h5::check(H5Dread(ds, mem, mspace, fspace, H5P_DEFAULT, dst), path_,
+              "read /events (truncated or corrupt file?)");
+  };
+  out.time.resize(count);
+  out.customer.resize(count);
+  out.type.resize(count);
+  out.arg.resize(count);
+  out.value.resize(count);
+  out.market.resize(count);
+  out.replication.resize(count);
+  read("time", H5T_NATIVE_INT64, out.time.data());
+  read("customer", H5T_NATIVE_UINT64, out.customer.data());
+  read("type", H5T_NATIVE_UINT8, out.type.data());
+  read("arg", H5T_NATIVE_INT32, out.arg.data());
+  read("value", H5T_NATIVE_DOUBLE, out.value.data());
+  read("market", H5T_NATIVE_UINT32, out.market.data());
+  read("replication", H5T_NATIVE_UINT16, out.replication.data());
+}
+
+std::vector<CustomerRow> EventLogReader::read_customers() const {
+  return read_table<CustomerRow>(impl_->file, "customers", layout::customer_columns(), path_);
+}
+std::vector<ChannelDayRow> EventLogReader::read_channels() const {
+  return read_table<ChannelDayRow>(impl_->file, "channels", layout::channel_columns(), path_);
+}
+
+}  // namespace journeysim::eventlog

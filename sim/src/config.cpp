@@ -1,0 +1,265 @@
+#include "journeysim/sim/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace journeysim::sim {
+
+namespace {
+std::string format_error(const SourcePos& pos, const std::string& key_path,
+                         const std::string& message) {
+  std::ostringstream os;
+  os << (pos.file.empty() ? "<scenario>" : pos.file);
+  if (pos.line > 0) os << ":" << pos.line << ":" << pos.column;
+  os << ": ";
+  if (!key_path.empty()) os << key_path << ": ";
+  os << message;
+  return os.str();
+}
+
+ConfigNode convert(const YAML::Node& n, const std::string& file) {
+  ConfigNode out;
+  out.pos = {file, n.Mark().line + 1, n.Mark().column + 1};
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      out.kind = ConfigNode::Kind::Null;
+      break;
+    case YAML::NodeType::Scalar:
+      out.kind = ConfigNode::Kind::Scalar;
+      out.scalar = n.Scalar();
+      out.quoted = n.Tag() == "!";
+      break;
+    case YAML::NodeType::Sequence:
+      out.kind = ConfigNode::Kind::Seq;
+      for (const auto& item : n) out.seq.push_back(convert(item, file));
+      break;
+    case YAML::NodeType::Map: {
+      out.kind = ConfigNode::Kind::Map;
+      std::set<std::string> seen;
+      for (const auto& kv : n) {
+        SourcePos kp{file, kv.first.Mark().line + 1, kv.first.Mark().column + 1};
+        if (kv.first.Type() != YAML::NodeType::Scalar)
+          throw ScenarioError(kp, "", "expected a plain key, found a complex key");
+        std::string key = kv.first.Scalar();
+        if (!seen.insert(key).second)
+          throw ScenarioError(kp, key, "duplicate key (each key may appear once in a map)");
+        ConfigNode child = convert(kv.second, file);
+        child.key_pos = kp;
+        if (child.kind == ConfigNode::Kind::Null && child.pos.line == 0) child.pos = kp;
+        out.map.emplace_back(key, std::move(child));
+      }
+      break;
+    }
+  }
+  return out;
+}
+
+bool is_named_list(const ConfigNode& n) {
+  if (n.kind != ConfigNode::Kind::Seq || n.seq.empty()) return false;
+  for (const auto& item : n.seq)
+    if (item.kind != ConfigNode::Kind::Map || !item.find("name")) return false;
+  return true;
+}
+
+void merge_into(ConfigNode& base, const ConfigNode& over) {
+  if (base.kind == ConfigNode::Kind::Map && over.kind == ConfigNode::Kind::Map) {
+    for (const auto& [k, v] : over.map) {
+      if (ConfigNode* b = base.find(k))
+        merge_into(*b, v);
+      else
+        base.map.emplace_back(k, v);
+    }
+    return;
+  }
+  if (is_named_list(base) && is_named_list(over)) {
+    for (const auto& item : over.seq) {
+      const std::string& name = item.find("name")->scalar;
+      bool merged = false;
+      for (auto& b : base.seq)
+        if (b.find("name")->scalar == name) {
+          merge_into(b, item);
+          merged = true;
+        }
+      if (!merged) base.seq.push_back(item);
+    }
+    return;
+  }
+  SourcePos kp = base.key_pos;
+  base = over;
+  if (base.key_pos.line == 0) base.key_pos = kp;
+}
+
+ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain) {
+  std::string canon = std::filesystem::weakly_canonical(path).string();
+  for (const auto& c : chain)
+    if (c == canon)
+      throw ScenarioError({path, 0, 0}, "extends", "circular extends chain through " + path);
+  chain.push_back(canon);
+  ConfigNode node = parse_yaml_file(path);
+  if (node.kind != ConfigNode::Kind::Map)
+    throw ScenarioError(
+        node.pos, "",
+        "expected a map of scenario keys at the top level, found " + node.kind_name());
+  auto it = std::find_if(node.map.begin(), node.map.end(),
+                         [](const auto& kv) { return kv.first == "extends"; });
+  if (it == node.map.end()) return node;
+  const ConfigNode ext = it->second;
+  node.map.erase(it);
+  if (ext.kind != ConfigNode::Kind::Scalar || ext.scalar.empty())
+    throw ScenarioError(ext.pos, "extends",
+                        "expected the path of a base scenario file, found " + ext.kind_name());
+  std::filesystem::path base_path = std::filesystem::path(path).parent_path() / ext.scalar;
+  if (!std::filesystem::exists(base_path))
+    throw ScenarioError(ext.pos, "extends",
+                        "base scenario '" + base_path.string() + "' does not exist");
+  ConfigNode base = load_rec(base_path.string(), chain);
+  merge_into(base, node);
+  return base;
+}
+
+void emit(YAML::Emitter& e, const ConfigNode& n) {
+  switch (n.kind) {
+    case ConfigNode::Kind::Null:
+      e << YAML::Null;
+      break;
+    case ConfigNode::Kind::Scalar:
+      if (n.quoted)
+        e << YAML::DoubleQuoted << n.scalar;
+      else
+        e << n.scalar;
+      break;
+    case ConfigNode::Kind::Seq: {
+      bool flow = std::all_of(n.seq.begin(), n.seq.end(),
+                              [](const auto& c) { return c.kind == ConfigNode::Kind::Scalar; });
+      if (flow) e << YAML::Flow;
+      e << YAML::BeginSeq;
+      for (const auto& c : n.seq) emit(e, c);
+      e << YAML::EndSeq;
+      break;
+    }
+    case ConfigNode::Kind::Map:
+      e << YAML::BeginMap;
+      for (const auto& [k, v] : n.map) {
+        e << YAML::Key << k << YAML::Value;
+        emit(e, v);
+      }
+      e << YAML::EndMap;
+      break;
+  }
+}
+}  // namespace
+
+ScenarioError::ScenarioError(SourcePos pos, std::string key_path, std::string message)
+    : std::runtime_error(format_error(pos, key_path, message)),
+      pos_(std::move(pos)),
+      key_path_(std::move(key_path)) {}
+
+const ConfigNode* ConfigNode::find(const std::string& key) const {
+  for (const auto& [k, v] : map)
+    if (k == key) return &v;
+  return nullptr;
+}
+ConfigNode* ConfigNode::find(const std::string& key) {
+  for (auto& [k, v] : map)
+    if (k == key) return &v;
+  return nullptr;
+}
+std::string ConfigNode::kind_name() const {
+  switch (kind) {
+    case Kind::Null:
+      return "nothing (null)";
+    case Kind::Scalar:
+      return "'" + scalar + "'";
+    case Kind::Map:
+      return "a map";
+    case Kind::Seq:
+      return "a list";
+  }
+  return "?";
+}
+
+ConfigNode parse_yaml_string(const std::string& text, const std::string& name) {
+  try {
+    return convert(YAML::Load(text), name);
+  } catch (const YAML::Exception& e) {
+    throw ScenarioError({name, e.mark.line + 1, e.mark.column + 1}, "",
+                        "YAML syntax error: " + e.msg);
+  }
+}
+
+ConfigNode parse_yaml_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ScenarioError({path, 0, 0}, "", "cannot open scenario file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_yaml_string(ss.str(), path);
+}
+
+ConfigNode load_with_extends(const std::string& path) {
+  std::vector<std::string> chain;
+  return load_rec(path, chain);
+}
+
+void apply_override(ConfigNode& root, const std::string& assignment) {
+  const SourcePos where{"--set " + assignment, 0, 0};
+  auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) throw ScenarioError(where, "", "expected key.path=value");
+  std::string path = assignment.substr(0, eq);
+  ConfigNode value = parse_yaml_string(assignment.substr(eq + 1), "--set " + path);
+  value.pos = where;
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  ConfigNode* cur = &root;
+  std::string walked;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& p = parts[i];
+    walked += (walked.empty() ? "" : ".") + p;
+    bool last = i + 1 == parts.size();
+    if (cur->kind == ConfigNode::Kind::Seq) {
+      ConfigNode* next = nullptr;
+      for (auto& item : cur->seq)
+        if (const ConfigNode* nm = item.find("name"); nm && nm->scalar == p) next = &item;
+      if (!next && !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit) &&
+          std::stoul(p) < cur->seq.size())
+        next = &cur->seq[std::stoul(p)];
+      if (!next) throw ScenarioError(where, walked, "no list item named '" + p + "'");
+      if (last) {
+        *next = value;
+        return;
+      }
+      cur = next;
+      continue;
+    }
+    if (cur->kind == ConfigNode::Kind::Null) cur->kind = ConfigNode::Kind::Map;
+    if (cur->kind != ConfigNode::Kind::Map)
+      throw ScenarioError(where, walked, "cannot set a key inside " + cur->kind_name());
+    ConfigNode* next = cur->find(p);
+    if (!next) {
+      cur->map.emplace_back(p, ConfigNode{});
+      next = &cur->map.back().second;
+      next->key_pos = where;
+      next->pos = where;
+    }
+    if (last) {
+      SourcePos kp = next->key_pos;
+      *next = value;
+      next->key_pos = kp;
+      return;
+    }
+    cur = next;
+  }
+}
+
+std::string emit_yaml(const ConfigNode& root) {
+  YAML::Emitter e;
+  emit(e, root);
+  return std::string(e.c_str()) + "\n";
+}
+
+}  // namespace journeysim::sim

@@ -1,0 +1,112 @@
+#include "journeysim/sim/driver.hpp"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <sstream>
+
+#include "journeysim/version.hpp"
+
+namespace journeysim::sim {
+
+std::map<std::string, std::vector<std::string>> name_tables(const Scenario& s) {
+  std::map<std::string, std::vector<std::string>> n;
+  auto names = [](const auto& items) {
+    std::vector<std::string> v;
+    for (const auto& i : items) v.push_back(i.name);
+    return v;
+  };
+  n["channels"] = names(s.channels);
+  for (const auto& t : s.teams) n["channels"].push_back("team:" + t.name);
+  n["plans"] = names(s.plans);
+  n["stages"] = names(s.stages);
+  n["segments"] = names(s.segments);
+  n["features"] = names(s.features);
+  n["tasks"] = names(s.tasks);
+  n["milestones"] = names(s.milestones);
+  n["campaigns"] = names(s.campaigns);
+  n["playbooks"] = names(s.playbooks);
+  n["teams"] = names(s.teams);
+  return n;
+}
+
+namespace {
+
+class WriterSink : public EventSink {
+ public:
+  explicit WriterSink(eventlog::EventLogWriter* w) : w_(w) {}
+  void events(std::span<const eventlog::Event> e) override {
+    if (w_) w_->append_events(e);
+  }
+  void customers(std::span<const eventlog::CustomerRow> r) override {
+    if (w_) w_->append_customers(r);
+  }
+  void channels(std::span<const eventlog::ChannelDayRow> r) override {
+    if (w_) w_->append_channels(r);
+  }
+
+ private:
+  eventlog::EventLogWriter* w_;
+};
+
+std::string options_json(const Scenario& s, const DriverOptions& o) {
+  std::ostringstream js;
+  js << "{\"seed\":" << s.seed << ",\"customers\":" << s.customers
+     << ",\"horizon_days\":" << s.horizon_days << ",\"threads\":" << o.run.threads
+     << ",\"markets\":" << o.run.markets << ",\"part\":\"" << o.run.part_index << "/"
+     << o.run.part_count << "\",\"replications\":" << o.run.replications
+     << ",\"compression_level\":" << o.writer.compression_level
+     << ",\"chunk_rows\":" << o.writer.chunk_rows << "}";
+  return js.str();
+}
+
+}  // namespace
+
+DriverResult run_to_file(const Scenario& scenario, const DriverOptions& options) {
+  auto t0 = std::chrono::steady_clock::now();
+  std::unique_ptr<eventlog::EventLogWriter> writer;
+  if (!options.output.empty()) {
+    eventlog::Metadata meta;
+    meta.scenario_name = scenario.name;
+    meta.scenario_text = scenario.resolved_text;
+    meta.seed = scenario.seed;
+    meta.version = kVersion;
+    meta.command_line = options.command_line;
+    meta.options_json = options_json(scenario, options);
+    meta.start_time = scenario.start_time;
+    meta.horizon_days = scenario.horizon_days;
+    meta.markets = options.run.markets;
+    meta.replications = options.run.replications;
+    meta.part =
+        std::to_string(options.run.part_index) + "/" + std::to_string(options.run.part_count);
+    meta.names = name_tables(scenario);
+    writer = std::make_unique<eventlog::EventLogWriter>(options.output, meta, options.writer);
+  }
+  WriterSink sink(writer.get());
+  RunOptions ro = options.run;
+  const bool show = options.progress && isatty(STDERR_FILENO);
+  auto last = std::chrono::steady_clock::now();
+  if (show) {
+    ro.progress = [&](double done, double total, std::uint64_t events) {
+      auto now = std::chrono::steady_clock::now();
+      if (now - last < std::chrono::milliseconds(200) && done < total) return;
+      last = now;
+      double secs = std::chrono::duration<double>(now - t0).count();
+      std::fprintf(stderr, "\r  simulating %5.1f%%  %llu events  %.1f s  ", 100.0 * done / total,
+                   static_cast<unsigned long long>(events), secs);
+      std::fflush(stderr);
+    };
+  }
+  DriverResult res;
+  res.stats = simulate(scenario, ro, sink);
+  if (show) std::fprintf(stderr, "\r%60s\r", "");
+  if (writer) {
+    writer->commit();
+    res.bytes_written = writer->bytes_compressed();
+  }
+  res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return res;
+}
+
+}  // namespace journeysim::sim

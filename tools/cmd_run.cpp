@@ -1,0 +1,133 @@
+// journeysim run SCENARIO -o OUT.h5: simulate and write an HDF5 event log.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "command.hpp"
+#include "journeysim/sim/driver.hpp"
+
+namespace {
+
+struct State {
+  std::string scenario, output, part = "1/1";
+  std::optional<double> customers, days;
+  std::optional<std::uint64_t> seed;
+  int threads = 0, compression = 4;
+  std::uint32_t markets = 1;
+  std::uint16_t replications = 1;
+  std::vector<std::string> sets;
+  bool discard = false;
+};
+
+std::string g_command_line;
+
+void on_signal(int) {
+  journeysim::sim::g_interrupt = true;
+}
+
+std::string fmt_num(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f" : "%.3g", v);
+  return buf;
+}
+
+const bool registered = journeysim::cli::register_command(
+    20, "run", "Simulate a scenario and write an HDF5 event log",
+    [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
+      auto st = std::make_shared<State>();
+      sub.add_option("scenario", st->scenario, "Scenario YAML file")
+          ->required()
+          ->check(CLI::ExistingFile);
+      sub.add_option("-o,--output", st->output, "Event log to write (HDF5)");
+      sub.add_option("--customers", st->customers,
+                     "Expected arrivals per market over the horizon (sets `customers`)");
+      sub.add_option("--days", st->days, "Horizon in days (sets `horizon_days`)");
+      sub.add_option("--seed", st->seed, "Random seed (sets `seed`)");
+      sub.add_option("--threads", st->threads,
+                     "Worker threads (0 = all cores); output does not depend on it")
+          ->check(CLI::Range(0, 4096));
+      sub.add_option("--markets", st->markets, "Independent markets (copies with derived seeds)")
+          ->check(CLI::Range(1u, 1000000u));
+      sub.add_option("--part", st->part, "Simulate part k/N of the (replication, market) units");
+      sub.add_option("--replications", st->replications, "Independent replications")
+          ->check(CLI::Range(1, 65535));
+      sub.add_option("--set", st->sets, "Override scenario key.path=value (repeatable)");
+      sub.add_option("--compression", st->compression, "Deflate level 0..9 (0 = no filters)")
+          ->check(CLI::Range(0, 9));
+      sub.add_flag("--discard", st->discard, "Simulate but write nothing (throughput measurement)");
+      return [st, &g] {
+        namespace sim = journeysim::sim;
+        if (st->output.empty() && !st->discard)
+          throw std::runtime_error("run: give -o OUT.h5 (or --discard to write nothing)");
+        std::vector<std::string> sets = st->sets;
+        if (st->customers) sets.insert(sets.begin(), "customers=" + fmt_num(*st->customers));
+        if (st->days) sets.insert(sets.begin(), "horizon_days=" + fmt_num(*st->days));
+        if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
+        sim::Scenario scenario = sim::load_scenario(st->scenario, sets);
+        sim::DriverOptions opt;
+        opt.run.threads = st->threads;
+        opt.run.markets = st->markets;
+        opt.run.replications = st->replications;
+        unsigned k = 0, n = 0;
+        char slash = 0;
+        std::istringstream ps(st->part);
+        if (!(ps >> k >> slash >> n) || slash != '/' || n == 0 || k < 1 || k > n || !ps.eof())
+          throw std::runtime_error("--part: expected k/N with 1 <= k <= N, got '" + st->part + "'");
+        opt.run.part_index = k;
+        opt.run.part_count = n;
+        opt.writer.compression_level = st->compression;
+        opt.output = st->discard ? "" : st->output;
+        opt.command_line = g_command_line;
+        opt.progress = !g.quiet;
+        std::signal(SIGINT, on_signal);
+        std::signal(SIGTERM, on_signal);
+        sim::DriverResult r;
+        try {
+          r = sim::run_to_file(scenario, opt);
+        } catch (const sim::Interrupted&) {
+          std::cerr << "journeysim: interrupted; no output written\n";
+          return 130;
+        }
+        if (!g.quiet) {
+          using journeysim::eventlog::EventType;
+          auto count = [&](EventType t) { return r.stats.by_type[static_cast<int>(t)]; };
+          std::printf("scenario      %s (seed %llu)\n", scenario.name.c_str(),
+                      static_cast<unsigned long long>(scenario.seed));
+          std::printf("units         %llu (replications x markets, part %s)\n",
+                      static_cast<unsigned long long>(r.stats.units), st->part.c_str());
+          std::printf("customers     %llu\n", static_cast<unsigned long long>(r.stats.customers));
+          std::printf("events        %llu in %.2f s (%.2f M events/s)\n",
+                      static_cast<unsigned long long>(r.stats.events), r.seconds,
+                      r.stats.events / r.seconds / 1e6);
+          std::printf("conversions   %llu   churned %llu   reactivated %llu\n",
+                      static_cast<unsigned long long>(count(EventType::conversion)),
+                      static_cast<unsigned long long>(count(EventType::churned)),
+                      static_cast<unsigned long long>(count(EventType::reactivated)));
+          std::printf("logins        %llu   payments %llu   referral invites %llu\n",
+                      static_cast<unsigned long long>(count(EventType::login)),
+                      static_cast<unsigned long long>(count(EventType::payment)),
+                      static_cast<unsigned long long>(count(EventType::referral_invite_sent)));
+          if (!opt.output.empty())
+            std::printf("output        %s (%.1f MB of compressed event chunks)\n",
+                        opt.output.c_str(), r.bytes_written / 1e6);
+        }
+        return 0;
+      };
+    });
+
+// Records the full command line for /meta (registered before main parses).
+struct CommandLineCapture {
+  CommandLineCapture() {
+    if (FILE* f = std::fopen("/proc/self/cmdline", "rb")) {
+      std::string s;
+      int ch;
+      while ((ch = std::fgetc(f)) != EOF) s.push_back(ch == 0 ? ' ' : static_cast<char>(ch));
+      std::fclose(f);
+      while (!s.empty() && s.back() == ' ') s.pop_back();
+      g_command_line = s;
+    }
+  }
+} capture;
+
+}  // namespace

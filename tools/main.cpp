@@ -1,0 +1,63 @@
+// journeysim: one program, many subcommands. See `journeysim --help`.
+#include <algorithm>
+#include <exception>
+#include <iostream>
+#include <vector>
+
+#include "command.hpp"
+#include "journeysim/version.hpp"
+
+namespace journeysim::cli {
+namespace {
+struct Entry {
+  int order;
+  std::string name;
+  std::string description;
+  Setup setup;
+};
+std::vector<Entry>& registry() {
+  static std::vector<Entry> entries;
+  return entries;
+}
+}  // namespace
+
+bool register_command(int order, std::string name, std::string description, Setup setup) {
+  registry().push_back({order, std::move(name), std::move(description), std::move(setup)});
+  return true;
+}
+}  // namespace journeysim::cli
+
+int main(int argc, char** argv) {
+  using namespace journeysim::cli;
+  CLI::App app{
+      "journeysim: simulate customer lifecycles from scenario files, write HDF5 event logs,\n"
+      "score them with lifecycle KPIs and compare strategies.\n"
+      "Pipeline: scenario.yaml -> run -> events.h5 -> score/compare/benchmark/report.",
+      "journeysim"};
+  app.set_version_flag("--version", std::string("journeysim ") + journeysim::kVersion);
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_flag("-q,--quiet", global.quiet, "No progress output");
+  auto& entries = registry();
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.order < b.order; });
+  std::vector<std::pair<CLI::App*, Runner>> subs;
+  for (auto& e : entries) {
+    CLI::App* sub = app.add_subcommand(e.name, e.description);
+    sub->add_flag("-q,--quiet", global.quiet, "No progress output");
+    subs.emplace_back(sub, e.setup(*sub, global));
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (auto& [sub, run] : subs)
+      if (sub->parsed()) return run();
+  } catch (const std::exception& e) {
+    std::cerr << "journeysim: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
