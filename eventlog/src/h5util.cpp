@@ -52,6 +52,7 @@ std::string read_string(hid_t loc, const std::string& name, const std::string& c
     char* p = nullptr;
     Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5Tget_cset(type));
     check(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p), ctx, "read string");
     std::string s = p ? p : "";
     H5free_memory(p);
@@ -90,6 +91,10 @@ std::vector<std::string> read_strings(hid_t loc, const std::string& name, const 
   if (n <= 0) return out;
   Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
   H5Tset_size(mt, H5T_VARIABLE);
+  {
+    Handle ft(H5Dget_type(ds), H5Tclose);
+    H5Tset_cset(mt, H5Tget_cset(ft));  // HDF5 does not convert between ASCII and UTF-8
+  }
   std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
   check(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), ctx, "read strings");
   for (char* p : ptrs) {

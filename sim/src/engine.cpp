@@ -704,8 +704,8 @@ class Market {
       start_product(c, o, idx, t);
       schedule_freemium_upgrade(c, o, t);
     } else {
+      convert(c, o, idx, t, s_.entry_plan);  // live before the product starts, as in sales-led
       start_product(c, o, idx, t);
-      convert(c, o, idx, t, s_.entry_plan);
     }
   }
 
