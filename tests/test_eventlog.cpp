@@ -1,0 +1,270 @@
+// The HDF5 event log: round trips, self-description, atomic writes, CSV export, bad files.
+#include <gtest/gtest.h>
+#include <hdf5.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "journeysim/eventlog/csv_export.hpp"
+#include "journeysim/eventlog/reader.hpp"
+#include "journeysim/eventlog/writer.hpp"
+#include "journeysim/sim/driver.hpp"
+#include "sim_test_util.hpp"
+
+using namespace journeysim;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_dir(const std::string& name) {
+  fs::path p =
+      fs::temp_directory_path() / ("journeysim_test_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+sim::Scenario small() {
+  return sim::load_scenario(test::source_path("scenarios/saas_b2b.yaml"),
+                            {"customers=3000", "horizon_days=120"});
+}
+
+sim::DriverResult write_log(const sim::Scenario& s, const std::string& path, int threads, int level,
+                            std::size_t chunk_rows = 4096) {
+  sim::DriverOptions o;
+  o.run.threads = threads;
+  o.output = path;
+  o.writer.compression_level = level;
+  o.writer.chunk_rows = chunk_rows;  // small chunks: many chunks and a partial last one
+  o.writer.flush_chunks = 3;
+  o.command_line = "test";
+  return sim::run_to_file(s, o);
+}
+
+// Raw (still compressed) bytes of every chunk of a dataset, via H5Dread_chunk.
+std::vector<std::vector<unsigned char>> raw_chunks(const std::string& file,
+                                                   const std::string& dset) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, dset.c_str(), H5P_DEFAULT);
+  hid_t space = H5Dget_space(d);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  hid_t dcpl = H5Dget_create_plist(d);
+  hsize_t chunk = 0;
+  H5Pget_chunk(dcpl, 1, &chunk);
+  std::vector<std::vector<unsigned char>> out;
+  for (hsize_t off = 0; off < n; off += chunk) {
+    hsize_t size = 0;
+    H5Dget_chunk_storage_size(d, &off, &size);
+    std::vector<unsigned char> buf(size);
+    uint32_t mask = 0;
+    H5Dread_chunk(d, H5P_DEFAULT, &off, &mask, buf.data());
+    out.push_back(std::move(buf));
+  }
+  H5Pclose(dcpl);
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  return out;
+}
+
+}  // namespace
+
+TEST(EventLog, ReadsBackWhatTheEngineProduced) {
+  auto dir = temp_dir("roundtrip");
+  auto s = small();
+  std::string path = (dir / "run.h5").string();
+  write_log(s, path, 2, 4);
+  test::VectorSink mem;
+  sim::RunOptions ro;
+  sim::simulate(s, ro, mem);
+  eventlog::EventLogReader log(path);
+  ASSERT_EQ(log.event_count(), mem.ev.size());
+  eventlog::EventColumns cols;
+  log.read_events(0, log.event_count(), cols);
+  for (std::size_t i = 0; i < mem.ev.size(); ++i) {
+    const auto& e = mem.ev[i];
+    ASSERT_EQ(cols.time[i], e.time);
+    ASSERT_EQ(cols.customer[i], e.customer);
+    ASSERT_EQ(cols.type[i], static_cast<std::uint8_t>(e.type));
+    ASSERT_EQ(cols.arg[i], e.arg);
+    ASSERT_EQ(cols.value[i], e.value);
+    ASSERT_EQ(cols.market[i], e.market);
+    ASSERT_EQ(cols.replication[i], e.replication);
+  }
+  auto cu = log.read_customers();
+  ASSERT_EQ(cu.size(), mem.cu.size());
+  EXPECT_EQ(0, std::memcmp(cu.data(), mem.cu.data(), cu.size() * sizeof(cu[0])));
+  auto ch = log.read_channels();
+  ASSERT_EQ(ch.size(), mem.ch.size());
+  // self-description: names and metadata
+  const auto& m = log.metadata();
+  EXPECT_EQ(m.scenario_name, "saas_b2b");
+  EXPECT_EQ(m.seed, s.seed);
+  EXPECT_EQ(m.scenario_text, s.resolved_text);
+  EXPECT_NE(m.scenario_text.find("customers: 3000"), std::string::npos);
+  EXPECT_EQ(m.command_line, "test");
+  EXPECT_FALSE(m.version.empty());
+  EXPECT_EQ(m.names.at("channels").front(), "paid_search");
+  EXPECT_EQ(log.event_type_names().size(), eventlog::kEventTypeCount);
+  EXPECT_EQ(log.event_type_names()[static_cast<int>(eventlog::EventType::churned)], "churned");
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, EventAndCustomerBytesIdenticalForOneAndTwoThreads) {
+  auto dir = temp_dir("bytes");
+  auto s = small();
+  std::string a = (dir / "t1.h5").string(), b = (dir / "t2.h5").string();
+  write_log(s, a, 1, 6);
+  write_log(s, b, 2, 6);
+  for (const char* col :
+       {"/events/time", "/events/customer", "/events/type", "/events/arg", "/events/value",
+        "/customers/id", "/customers/churn_time", "/channels/spend"}) {
+    auto ca = raw_chunks(a, col), cb = raw_chunks(b, col);
+    ASSERT_EQ(ca.size(), cb.size()) << col;
+    ASSERT_GT(ca.size(), 0u);
+    for (std::size_t i = 0; i < ca.size(); ++i) EXPECT_EQ(ca[i], cb[i]) << col << " chunk " << i;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, UncompressedAndCompressedHoldTheSameData) {
+  auto dir = temp_dir("levels");
+  auto s = small();
+  std::string a = (dir / "l0.h5").string(), b = (dir / "l9.h5").string();
+  write_log(s, a, 2, 0);
+  write_log(s, b, 2, 9);
+  eventlog::EventLogReader la(a), lb(b);
+  eventlog::EventColumns ca, cb;
+  la.read_events(0, la.event_count(), ca);
+  lb.read_events(0, lb.event_count(), cb);
+  EXPECT_EQ(ca.time, cb.time);
+  EXPECT_EQ(ca.value, cb.value);
+  EXPECT_EQ(ca.type, cb.type);
+  EXPECT_LT(fs::file_size(b), fs::file_size(a) / 2);  // deflate actually applied
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, WriterWithoutCommitLeavesNoFile) {
+  auto dir = temp_dir("atomic");
+  std::string path = (dir / "out.h5").string();
+  std::string temp;
+  {
+    eventlog::Metadata m;
+    eventlog::EventLogWriter w(path, m);
+    temp = w.temp_path();
+    std::vector<eventlog::Event> ev(
+        1000, eventlog::Event{1, 2, 3, 4.0, 0, 0, eventlog::EventType::login});
+    w.append_events(ev);
+    EXPECT_TRUE(fs::exists(temp));
+    EXPECT_FALSE(fs::exists(path));
+  }  // destroyed without commit (as on an error or Ctrl-C)
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_FALSE(fs::exists(path));
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, BadFilesGiveErrorsNamingTheFile) {
+  auto dir = temp_dir("bad");
+  std::string missing = (dir / "missing.h5").string();
+  EXPECT_THROW(
+      {
+        try {
+          eventlog::EventLogReader r(missing);
+        } catch (const std::runtime_error& e) {
+          EXPECT_NE(std::string(e.what()).find(missing), std::string::npos);
+          throw;
+        }
+      },
+      std::runtime_error);
+  std::string text = (dir / "text.h5").string();
+  std::ofstream(text) << "not hdf5";
+  EXPECT_THROW(eventlog::EventLogReader r(text), std::runtime_error);
+  // a truncated log
+  std::string good = (dir / "good.h5").string(), cut = (dir / "cut.h5").string();
+  write_log(small(), good, 2, 4);
+  {
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(cut, std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  }
+  EXPECT_THROW(
+      {
+        eventlog::EventLogReader r(cut);
+        eventlog::EventColumns c;
+        r.read_events(0, r.event_count(), c);
+      },
+      std::runtime_error);
+  fs::remove_all(dir);
+}
+
+namespace {
+std::int64_t parse_iso(const std::string& s) {
+  int y, mo, d, h, mi, se;
+  std::sscanf(s.c_str(), "%d-%d-%dT%d:%d:%dZ", &y, &mo, &d, &h, &mi, &se);
+  using namespace std::chrono;
+  auto days = sys_days(
+      year_month_day{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}});
+  return days.time_since_epoch().count() * 86400LL + h * 3600 + mi * 60 + se;
+}
+std::vector<std::string> split(const std::string& line) {
+  std::vector<std::string> out;
+  std::stringstream ss(line);
+  for (std::string f; std::getline(ss, f, ',');) out.push_back(f);
+  if (!line.empty() && line.back() == ',') out.push_back("");
+  return out;
+}
+}  // namespace
+
+TEST(EventLog, CsvExportMatchesHdf5Content) {
+  auto dir = temp_dir("csv");
+  std::string path = (dir / "run.h5").string();
+  write_log(small(), path, 2, 4);
+  eventlog::EventLogReader log(path);
+  auto st = eventlog::export_csv(log, (dir / "csv").string());
+  EXPECT_EQ(st.events, log.event_count());
+  eventlog::EventColumns cols;
+  log.read_events(0, log.event_count(), cols);
+  std::ifstream in(dir / "csv" / "events.csv");
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time,customer,type,arg,arg_name,value,market,replication");
+  std::size_t i = 0;
+  for (; std::getline(in, line); ++i) {
+    auto f = split(line);
+    ASSERT_EQ(f.size(), 8u) << line;
+    ASSERT_LT(i, cols.size());
+    ASSERT_EQ(parse_iso(f[0]), cols.time[i]) << line;
+    ASSERT_EQ(std::stoull(f[1]), cols.customer[i]);
+    ASSERT_EQ(f[2], log.event_type_names()[cols.type[i]]);
+    ASSERT_EQ(std::stoi(f[3]), cols.arg[i]);
+    ASSERT_EQ(std::stod(f[5]), cols.value[i]);  // %.17g round-trips doubles exactly
+    ASSERT_EQ(std::stoul(f[6]), cols.market[i]);
+  }
+  EXPECT_EQ(i, cols.size());
+  // customers: one line per row, times as ISO or empty
+  auto cu = log.read_customers();
+  std::ifstream cin(dir / "csv" / "customers.csv");
+  std::getline(cin, line);
+  std::size_t k = 0;
+  for (; std::getline(cin, line); ++k) {
+    auto f = split(line);
+    ASSERT_EQ(std::stoull(f[0]), cu[k].id);
+    ASSERT_EQ(parse_iso(f[6]), cu[k].created_time);
+    ASSERT_EQ(f[9].empty() ? -1 : parse_iso(f[9]), cu[k].churn_time);
+  }
+  EXPECT_EQ(k, cu.size());
+  EXPECT_FALSE(fs::exists(dir / "csv" / "events.csv.tmp"));
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, IsoTime) {
+  EXPECT_EQ(eventlog::iso_time(0), "1970-01-01T00:00:00Z");
+  EXPECT_EQ(eventlog::iso_time(1767225600 + 3600 + 61), "2026-01-01T01:01:01Z");
+  EXPECT_EQ(eventlog::iso_time(-1), "");
+}
