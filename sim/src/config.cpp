@@ -95,7 +95,9 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
 }
 
 ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain) {
-  std::string canon = std::filesystem::weakly_canonical(path).string();
+  std::error_code ec;
+  std::string canon = std::filesystem::weakly_canonical(path, ec).string();
+  if (ec) canon = path;  // e.g. /dev/stdin: not resolvable, still readable
   for (const auto& c : chain)
     if (c == canon)
       throw ScenarioError({path, 0, 0}, "extends", "circular extends chain through " + path);

@@ -74,7 +74,18 @@ class Obj {
   bool has(const std::string& k) const { return n_ && n_->find(k); }
 
   [[noreturn]] void fail(const ConfigNode* c, const std::string& k, const std::string& msg) const {
-    throw ScenarioError(c ? c->pos : pos(), key(k), msg);
+    std::string m = msg;
+    SourcePos where = c ? c->pos : pos();
+    if (!c && n_ && msg.rfind("required key is missing", 0) == 0) {
+      // the key may be there under a typo: point at it
+      for (const auto& [other, v] : n_->map)
+        if (other != k && edit_distance(other, k) <= 2) {
+          m += " (found '" + other + "' here: a typo for '" + k + "'?)";
+          where = v.key_pos;
+          break;
+        }
+    }
+    throw ScenarioError(where, key(k), m);
   }
 
   double num(const std::string& k, std::optional<double> def, double lo, double hi,

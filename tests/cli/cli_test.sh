@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# End-to-end checks of the journeysim program: exit codes, messages, atomic output, interop.
+# Usage: cli_test.sh JOURNEYSIM_BINARY SOURCE_DIR CASE
+set -uo pipefail
+BIN=$1
+SRC=$2
+CASE=$3
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+case "$CASE" in
+help)
+  out=$("$BIN" --help) || fail "--help exited non-zero"
+  for c in validate run export; do grep -q "^  $c " <<<"$out" || fail "--help does not list $c"; done
+  "$BIN" run --help | grep -q -- "--part" || fail "run --help lacks --part"
+  ;;
+validate)
+  "$BIN" validate "$SRC"/scenarios/*.yaml >/dev/null || fail "shipped scenarios do not validate"
+  sed 's/^horizon_days:/horizon_dayz:/' "$SRC/scenarios/saas_b2b.yaml" >"$WORK/bad.yaml"
+  line=$(grep -n '^horizon_dayz:' "$WORK/bad.yaml" | cut -d: -f1)
+  err=$("$BIN" validate "$WORK/bad.yaml" 2>&1) && fail "bad scenario accepted"
+  grep -q "bad.yaml:$line:1: horizon_dayz: unknown key (did you mean 'horizon_days'?)" <<<"$err" || fail "message: $err"
+  # a typo in a required key is pointed out where the key is missing
+  sed 's/^channels:/channel:/' "$SRC/scenarios/saas_b2b.yaml" >"$WORK/bad2.yaml"
+  err=$("$BIN" validate "$WORK/bad2.yaml" 2>&1) && fail "bad scenario accepted"
+  grep -q "channels: required key is missing.*'channel'" <<<"$err" || fail "message: $err"
+  ;;
+run)
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 2000 --days 90 -o "$WORK/a.h5" || fail "run failed"
+  [ -s "$WORK/a.h5" ] || fail "no output"
+  ls "$WORK" | grep -q tmp && fail "temporary file left behind"
+  h5dump -H "$WORK/a.h5" >"$WORK/header.txt" || fail "h5dump cannot read the file"
+  grep -q 'DATASET "time"' "$WORK/header.txt" || fail "h5dump: no /events/time"
+  h5dump -d /meta/scenario_name "$WORK/a.h5" >"$WORK/name.txt" || fail "h5dump -d failed"
+  grep -q saas_b2b "$WORK/name.txt" || fail "h5dump: no scenario name"
+  if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
+    /usr/bin/python3 - "$WORK/a.h5" <<'PY' || fail "h5py cannot read the file"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+n = len(f["events/time"])
+assert n > 1000 and all(len(f["events"][c]) == n for c in f["events"])
+names = h5py.check_enum_dtype(f["events/type"].dtype)
+assert names["churned"] >= 0 and "login" in names
+assert b"customers: 2000" in f["meta/scenario_text"][()]
+assert f["meta/seed"][()] == 20261122
+print("h5py ok", n, "events")
+PY
+  fi
+  "$BIN" -q export "$WORK/a.h5" --csv "$WORK/csv" || fail "export failed"
+  head -1 "$WORK/csv/events.csv" | grep -q '^time,customer,type' || fail "events.csv header"
+  ;;
+errors)
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --part 3/2 2>&1) && fail "--part 3/2 accepted"
+  grep -q "part" <<<"$err" || fail "message: $err"
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --set churn.monthly_hazard=-1 2>&1) && fail "bad --set accepted"
+  grep -q "churn.monthly_hazard" <<<"$err" || fail "message: $err"
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/nodir/x.h5" 2>&1) && fail "unwritable output accepted"
+  grep -q "nodir" <<<"$err" || fail "message: $err"
+  err=$("$BIN" export "$WORK/missing.h5" --csv "$WORK/c" 2>&1) && fail "missing log accepted"
+  grep -q "missing.h5" <<<"$err" || fail "message: $err"
+  printf 'not hdf5' >"$WORK/fake.h5"
+  err=$("$BIN" export "$WORK/fake.h5" --csv "$WORK/c" 2>&1) && fail "non-HDF5 accepted"
+  grep -q "fake.h5" <<<"$err" || fail "message: $err"
+  [ -e "$WORK/x.h5" ] && fail "output written despite errors"
+  ;;
+interrupt)
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --markets 400 -o "$WORK/big.h5" &
+  pid=$!
+  sleep 2
+  kill -INT $pid
+  wait $pid
+  rc=$?
+  [ $rc -eq 130 ] || fail "exit code $rc after SIGINT (expected 130)"
+  [ -e "$WORK/big.h5" ] && fail "interrupted run left an output file"
+  ls "$WORK" | grep -q tmp && fail "interrupted run left a temporary file"
+  ;;
+*)
+  fail "unknown case $CASE"
+  ;;
+esac
+echo "ok $CASE"
