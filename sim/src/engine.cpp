@@ -914,10 +914,10 @@ class Market {
   void reactivate(Customer& c, BlockOut& o, std::uint32_t idx, double t) {
     c.next[S_REACTIVATE] = kInf;
     c.set(Flag::churned, false);
-    emit(c, o, idx, t, EventType::reactivated);
     c.phase = Phase::paying;
     c.set(Flag::paying);
     c.mrr = plan_mrr(c, c.plan);
+    emit(c, o, idx, t, EventType::reactivated, c.plan, c.mrr);
     c.next[S_PAYMENT] = t;
     c.next[S_REVCHANGE] = t + sample_revchange_gap(c, o);
     start_churn_clock(c, t, o);

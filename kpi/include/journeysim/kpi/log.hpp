@@ -1,0 +1,114 @@
+// The KPI module's view of an event log: customers, and each customer's events in time order.
+// Built from an HDF5 event log (load_event_log) or from flat events (LogBuilder: CSV imports and
+// tests). It depends only on the event-log contract (eventlog/), never on the simulator.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "journeysim/eventlog/schema.hpp"
+
+namespace journeysim::kpi {
+
+using eventlog::EventType;
+inline constexpr std::int64_t kNone = -1;  // "no such time"
+
+struct CustomerInfo {
+  std::uint64_t id = 0;
+  std::uint32_t market = 0;
+  std::uint16_t replication = 0;
+  std::int32_t segment = -1, channel = -1, first_plan = -1;
+  std::int64_t referrer = -1;
+  std::int64_t created = kNone, converted = kNone, churned = kNone;
+  std::int64_t end = kNone;  // end of observation (censoring time)
+  std::string label;         // external id for imported logs (empty for simulated ones)
+};
+
+struct ChannelDay {
+  std::uint32_t market = 0;
+  std::uint16_t replication = 0;
+  std::int32_t channel = 0;
+  std::int64_t day = 0;
+  double spend = 0;
+  std::int64_t impressions = 0, clicks = 0, engaged = 0, leads = 0;
+};
+
+struct Log {
+  std::string source;  // file it came from
+  std::string scenario_name;
+  std::int64_t start = 0, end = 0;  // observation window (Unix seconds)
+  std::uint16_t replications = 1;
+  std::map<std::string, std::vector<std::string>> names;  // channels, plans, stages, ...
+  std::vector<CustomerInfo> customers;
+  // events of customer i are rows offsets[i] .. offsets[i+1]-1, sorted by time (stable)
+  std::vector<std::uint64_t> offsets;
+  std::vector<std::int64_t> time;
+  std::vector<std::uint8_t> type;
+  std::vector<std::int32_t> arg;
+  std::vector<double> value;
+  std::vector<ChannelDay> channels;
+  std::array<std::uint64_t, eventlog::kEventTypeCount> type_counts{};
+  bool has_channel_table = false;
+
+  std::size_t event_count() const { return time.size(); }
+  bool has(EventType t) const { return type_counts[static_cast<std::size_t>(t)] > 0; }
+  std::uint64_t count(EventType t) const { return type_counts[static_cast<std::size_t>(t)]; }
+  const std::vector<std::string>& names_of(const std::string& ns) const;
+  std::string name(const std::string& ns, std::int64_t index) const;
+  int index_of(const std::string& ns, const std::string& name) const;
+};
+
+// Reads a journeysim HDF5 event log. Errors name the file.
+Log load_event_log(const std::string& path);
+
+// Builds a Log from events in any order. Customers are created on first mention; their
+// created/converted/churned times are derived from events unless given.
+class LogBuilder {
+ public:
+  LogBuilder(std::int64_t start, std::int64_t end) {
+    log_.start = start;
+    log_.end = end;
+  }
+  // Returns the index of the customer with external id `label` (created if new).
+  std::uint32_t customer(const std::string& label);
+  CustomerInfo& info(std::uint32_t index) { return log_.customers[index]; }
+  void event(std::uint32_t customer, std::int64_t time, EventType type, std::int32_t arg = -1,
+             double value = 0);
+  void event(const std::string& customer, std::int64_t time, EventType type, std::int32_t arg = -1,
+             double value = 0) {
+    event(this->customer(customer), time, type, arg, value);
+  }
+  void names(const std::string& ns, std::vector<std::string> values) {
+    log_.names[ns] = std::move(values);
+  }
+  void channel_day(const ChannelDay& row) {
+    log_.channels.push_back(row);
+    log_.has_channel_table = true;
+  }
+  Log build();
+
+ private:
+  struct Row {
+    std::uint32_t customer;
+    std::int64_t time;
+    std::uint8_t type;
+    std::int32_t arg;
+    double value;
+  };
+  Log log_;
+  std::vector<Row> rows_;
+  std::unordered_map<std::string, std::uint32_t> ids_;
+};
+
+// Day helpers.
+inline constexpr double kDay = 86400.0;
+inline double days(std::int64_t seconds) {
+  return static_cast<double>(seconds) / kDay;
+}
+
+}  // namespace journeysim::kpi

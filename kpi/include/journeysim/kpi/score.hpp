@@ -1,0 +1,43 @@
+// Scoring a log: every requested KPI, per group of a breakdown, per replication, with
+// mean / standard error / 95% CI across replications.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "journeysim/kpi/kpis.hpp"
+#include "journeysim/kpi/log.hpp"
+
+namespace journeysim::kpi {
+
+struct ScoreOptions {
+  std::vector<std::string> kpis;  // ids; empty = all
+  std::string by;                 // "", channel, segment, plan, cohort, market
+  Params params;
+};
+
+struct KpiScore {
+  std::string id, group;
+  Result result;         // replication 0 (or the only one): extras and tables
+  int replications = 0;  // replications in which the KPI was available
+  double mean = 0, se = 0, ci_low = 0, ci_high = 0;  // across replications (se = 0 for one)
+};
+
+struct ScoreReport {
+  std::string source, scenario;
+  std::string by;
+  std::vector<std::string> groups;
+  int replications = 1;
+  std::vector<KpiScore> scores;
+};
+
+ScoreReport score(const Log& log, const ScoreOptions& options);
+
+nlohmann::json to_json(const ScoreReport& report, bool include_tables = true);
+std::string to_text(const ScoreReport& report);
+std::string to_csv(const ScoreReport& report);
+
+// Two-sided 97.5% Student t quantile for `df` degrees of freedom.
+double t_quantile_975(int df);
+
+}  // namespace journeysim::kpi

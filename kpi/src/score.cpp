@@ -1,0 +1,292 @@
+#include "journeysim/kpi/score.hpp"
+
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+namespace journeysim::kpi {
+
+double t_quantile_975(int df) {
+  if (df <= 0) return NAN;
+  return boost::math::quantile(boost::math::students_t(df), 0.975);
+}
+
+namespace {
+
+std::string month_of(std::int64_t t) {
+  using namespace std::chrono;
+  year_month_day ymd{floor<std::chrono::days>(sys_seconds{seconds{t}})};
+  char b[16];
+  std::snprintf(b, sizeof b, "%04d-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()));
+  return b;
+}
+
+// The group label of a customer for a breakdown, or "" to leave it out.
+std::string group_of(const Log& log, const CustomerInfo& c, const std::string& by) {
+  if (by.empty()) return "all";
+  if (by == "channel") return log.name("channels", c.channel);
+  if (by == "segment") return log.name("segments", c.segment);
+  if (by == "plan") return c.first_plan < 0 ? "" : log.name("plans", c.first_plan);
+  if (by == "cohort") return c.converted == kNone ? "" : month_of(c.converted);
+  if (by == "market") return std::to_string(c.market);
+  throw std::runtime_error("--by: expected channel, segment, plan, cohort or market, found '" + by +
+                           "'");
+}
+
+std::string fmt(double v) {
+  if (std::isnan(v)) return "-";
+  char b[64];
+  double a = std::abs(v);
+  if (a != 0 && (a < 0.001 || a >= 1e7))
+    std::snprintf(b, sizeof b, "%.3g", v);
+  else if (a >= 1000)
+    std::snprintf(b, sizeof b, "%.0f", v);
+  else
+    std::snprintf(b, sizeof b, "%.4g", v);
+  return b;
+}
+
+nlohmann::json num(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
+
+}  // namespace
+
+ScoreReport score(const Log& log, const ScoreOptions& opt) {
+  std::vector<const KpiDef*> defs;
+  if (opt.kpis.empty()) {
+    for (const auto& d : registry()) defs.push_back(&d);
+  } else {
+    for (const auto& id : opt.kpis) {
+      const KpiDef* d = find_kpi(id);
+      if (!d) throw std::runtime_error("unknown KPI '" + id + "' (see `journeysim kpis`)");
+      defs.push_back(d);
+    }
+  }
+  ScoreReport rep;
+  rep.source = log.source;
+  rep.scenario = log.scenario_name;
+  rep.by = opt.by;
+  rep.replications = std::max<int>(1, log.replications);
+  // population per (group, replication)
+  std::map<std::string, std::vector<std::vector<std::uint32_t>>> pop;
+  for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
+    const auto& ci = log.customers[c];
+    std::string g = group_of(log, ci, opt.by);
+    if (g.empty()) continue;
+    auto& v = pop[g];
+    if (v.empty()) v.resize(rep.replications);
+    if (ci.replication < rep.replications) v[ci.replication].push_back(c);
+  }
+  if (opt.by.empty() && pop.empty()) pop["all"].resize(rep.replications);
+  for (auto& [g, v] : pop) rep.groups.push_back(g);
+  // channel rows in scope per (group, replication)
+  auto rows_for = [&](const std::string& g,
+                      int r) -> std::optional<std::vector<const ChannelDay*>> {
+    if (!(opt.by.empty() || opt.by == "channel" || opt.by == "market")) return std::nullopt;
+    std::vector<const ChannelDay*> rows;
+    for (const auto& d : log.channels) {
+      if (d.replication != r) continue;
+      if (opt.by == "channel" && log.name("channels", d.channel) != g) continue;
+      if (opt.by == "market" && std::to_string(d.market) != g) continue;
+      rows.push_back(&d);
+    }
+    return rows;
+  };
+  struct Job {
+    const KpiDef* def;
+    std::string group;
+    int rep;
+    Result result;
+  };
+  std::vector<Job> jobs;
+  for (const KpiDef* d : defs)
+    for (const auto& g : rep.groups)
+      for (int r = 0; r < rep.replications; ++r) jobs.push_back({d, g, r, {}});
+  tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+    Job& job = jobs[j];
+    const KpiDef& d = *job.def;
+    for (EventType t : d.needs)
+      if (!log.has(t)) {
+        job.result = Result::unavailable("the log has no " +
+                                         std::string(eventlog::event_type_name(t)) + " events");
+        return;
+      }
+    if (d.needs_channels && !log.has_channel_table) {
+      job.result = Result::unavailable("the log has no channel table (spend, impressions, clicks)");
+      return;
+    }
+    Context ctx{log, pop.at(job.group)[job.rep], d, opt.params, rows_for(job.group, job.rep)};
+    job.result = d.compute(ctx);
+    if (job.result.available && !std::isfinite(job.result.value))
+      job.result =
+          Result::unavailable("not defined for this population (e.g. an empty denominator)");
+  });
+  for (std::size_t j = 0; j < jobs.size(); j += rep.replications) {
+    KpiScore s;
+    s.id = jobs[j].def->id;
+    s.group = jobs[j].group;
+    std::vector<double> vals;
+    for (int r = 0; r < rep.replications; ++r)
+      if (jobs[j + r].result.available) vals.push_back(jobs[j + r].result.value);
+    s.result = jobs[j].result;
+    if (!s.result.available)
+      for (int r = 1; r < rep.replications && !s.result.available; ++r)
+        s.result = jobs[j + r].result;
+    s.replications = static_cast<int>(vals.size());
+    if (!vals.empty()) {
+      double m = 0;
+      for (double v : vals) m += v;
+      m /= vals.size();
+      double ss = 0;
+      for (double v : vals) ss += (v - m) * (v - m);
+      s.mean = m;
+      if (vals.size() > 1) {
+        s.se = std::sqrt(ss / (vals.size() - 1) / vals.size());
+        double h = t_quantile_975(static_cast<int>(vals.size()) - 1) * s.se;
+        s.ci_low = m - h;
+        s.ci_high = m + h;
+      } else {
+        s.se = NAN;
+        s.ci_low = s.ci_high = NAN;
+      }
+    }
+    rep.scores.push_back(std::move(s));
+  }
+  return rep;
+}
+
+nlohmann::json to_json(const ScoreReport& r, bool tables) {
+  nlohmann::json j;
+  j["source"] = r.source;
+  j["scenario"] = r.scenario;
+  j["by"] = r.by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.by);
+  j["groups"] = r.groups;
+  j["replications"] = r.replications;
+  j["kpis"] = nlohmann::json::array();
+  for (const auto& s : r.scores) {
+    const KpiDef* d = find_kpi(s.id);
+    nlohmann::json k;
+    k["id"] = s.id;
+    k["name"] = d->name;
+    k["unit"] = d->unit;
+    k["group"] = s.group;
+    k["available"] = s.replications > 0;
+    if (s.replications == 0) {
+      k["reason"] = s.result.reason;
+    } else {
+      k["value"] = num(s.mean);
+      k["replications"] = s.replications;
+      k["se"] = num(s.se);
+      k["ci"] = {num(s.ci_low), num(s.ci_high)};
+      k["n"] = s.result.n;
+      nlohmann::json extra = nlohmann::json::object();
+      for (const auto& [name, v] : s.result.extra) extra[name] = num(v);
+      k["extra"] = extra;
+      if (tables && !s.result.tables.empty()) {
+        nlohmann::json ts = nlohmann::json::array();
+        for (const auto& t : s.result.tables) {
+          nlohmann::json tj;
+          tj["name"] = t.name;
+          tj["row_header"] = t.row_header;
+          tj["rows"] = t.row_labels;
+          tj["columns"] = t.columns;
+          nlohmann::json cells = nlohmann::json::array();
+          for (const auto& row : t.cells) {
+            nlohmann::json rj = nlohmann::json::array();
+            for (double v : row) rj.push_back(num(v));
+            cells.push_back(rj);
+          }
+          tj["cells"] = cells;
+          ts.push_back(tj);
+        }
+        k["tables"] = ts;
+      }
+    }
+    j["kpis"].push_back(k);
+  }
+  return j;
+}
+
+std::string to_text(const ScoreReport& r) {
+  std::ostringstream o;
+  o << "KPI report: " << (r.scenario.empty() ? r.source : r.scenario) << "  (" << r.source << ")\n";
+  if (r.replications > 1)
+    o << r.replications
+      << " replications: value = mean, +/- = half-width of the 95% CI (Student t)\n";
+  // areas in pipeline order, KPIs in registry order within an area
+  static const std::vector<std::string> areas = {"acquisition", "activation", "adoption",
+                                                 "retention",   "revenue",    "messages",
+                                                 "sentiment",   "referral"};
+  auto area_rank = [](const std::string& a) {
+    auto it = std::find(areas.begin(), areas.end(), a);
+    return static_cast<int>(it - areas.begin());
+  };
+  std::vector<const KpiScore*> ordered;
+  for (const auto& s : r.scores) ordered.push_back(&s);
+  std::stable_sort(ordered.begin(), ordered.end(), [&](const KpiScore* a, const KpiScore* b) {
+    if (a->group != b->group) return a->group < b->group;
+    return area_rank(find_kpi(a->id)->area) < area_rank(find_kpi(b->id)->area);
+  });
+  std::string area, group;
+  for (const KpiScore* sp : ordered) {
+    const KpiScore& s = *sp;
+    const KpiDef* d = find_kpi(s.id);
+    if (s.group != group) {
+      group = s.group;
+      area.clear();
+      if (!r.by.empty()) o << "\n== " << r.by << ": " << group << " ==\n";
+    }
+    if (d->area != area) o << "\n[" << (area = d->area) << "]\n";
+    char line[512];
+    if (s.replications == 0) {
+      std::snprintf(line, sizeof line, "  %-56s n/a: %s\n", d->name.c_str(),
+                    s.result.reason.c_str());
+    } else {
+      std::string v = fmt(s.mean);
+      if (r.replications > 1 && std::isfinite(s.ci_high)) v += " +/- " + fmt(s.ci_high - s.mean);
+      std::string extra;
+      for (std::size_t i = 0; i < s.result.extra.size() && i < 3; ++i)
+        extra += (i ? ", " : "") + s.result.extra[i].first + " " + fmt(s.result.extra[i].second);
+      std::snprintf(line, sizeof line, "  %-56s %14s  %-14s %s\n", d->name.c_str(), v.c_str(),
+                    d->unit.c_str(), extra.c_str());
+    }
+    o << line;
+  }
+  return o.str();
+}
+
+std::string to_csv(const ScoreReport& r) {
+  std::ostringstream o;
+  o << "kpi,group,available,value,se,ci_low,ci_high,replications,n,unit,reason\n";
+  for (const auto& s : r.scores) {
+    const KpiDef* d = find_kpi(s.id);
+    auto q = [](const std::string& x) {
+      std::string y = "\"";
+      for (char ch : x) y += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+      return y + "\"";
+    };
+    auto f = [](double v) {
+      if (!std::isfinite(v)) return std::string();
+      char b[40];
+      std::snprintf(b, sizeof b, "%.10g", v);
+      return std::string(b);
+    };
+    bool ok = s.replications > 0;
+    o << s.id << "," << q(s.group) << "," << (ok ? "true" : "false") << "," << (ok ? f(s.mean) : "")
+      << "," << (ok ? f(s.se) : "") << "," << (ok ? f(s.ci_low) : "") << ","
+      << (ok ? f(s.ci_high) : "") << "," << s.replications << "," << (ok ? f(s.result.n) : "")
+      << "," << q(d->unit) << "," << q(ok ? "" : s.result.reason) << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace journeysim::kpi
