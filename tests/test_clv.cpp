@@ -253,6 +253,16 @@ TEST(BgNbd, PublishedPredictions) {
   EXPECT_GT(p_alive(p, 5, 38, 38.86), p_alive(p, 5, 10, 38.86));
 }
 
+// Heavy buyers and long horizons: the 2F1 terms are evaluated after Euler's transformation, so
+// they neither overflow nor lose digits. Expected values: mpmath at 50 digits from the
+// untransformed formula of FHL 2005 eq. (10).
+TEST(BgNbd, LargeFrequencyAndHorizon) {
+  const BgNbdParams p{0.243, 4.414, 0.793, 2.426};
+  EXPECT_REL(conditional_expected_purchases(p, 39, 300, 38, 38.86), 98.841061234005102, 1e-10);
+  EXPECT_REL(conditional_expected_purchases(p, 52, 1000, 38.8, 38.86), 855.24657598502902, 1e-10);
+  EXPECT_REL(conditional_expected_purchases(p, 2000, 2, 30.43, 38.86), 13.694852032390581, 1e-10);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pareto/NBD on CDNOW: r = 0.553, alpha = 10.578, s = 0.606, beta = 11.669
 // (cdnow_customers_summary.source.txt; Fader, Hardie & Lee 2005 report LL = -9595.0).
@@ -284,6 +294,26 @@ TEST(ParetoNbd, PublishedPredictions) {
   for (int t = 0; t < 10; ++t) EXPECT_NEAR(expected_purchases(q, t), e[t], 5e-9) << t;
   // No repeat purchases and no time elapsed since: alive for sure.
   EXPECT_EQ(p_alive(q, 0, 0, 0), 1.0);
+}
+
+// lifetimes' overflow cases: heavy buyers (x = 400..500, and 5000 here) with alpha << beta.
+// The log-likelihood and P(alive) stay finite, and the 2F1 form agrees with the quadrature form.
+// Its underflow case: E[Y(10) | x=132 or 133, t_x = T = 200] = 6.2060517889632418 and
+// 6.2528722475748113 (values in lifetimes' test comments; with t_x = T, P(alive) = 1 and the
+// expectation is (r+x)(beta+T)/((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]).
+TEST(ParetoNbd, HeavyBuyersDoNotOverflow) {
+  const ParetoNbdParams p{10.465, 7.98565181e-03, 3.0516, 2.820};
+  const double cust[][3] = {{400, 5, 6}, {500, 1, 37}, {500, 4, 37}, {5000, 30, 37}};
+  for (const auto& c : cust) {
+    const double ll = log_likelihood(p, c[0], c[1], c[2]);
+    EXPECT_TRUE(std::isfinite(ll)) << c[0];
+    EXPECT_NEAR(ll, log_likelihood_by_quadrature(p, c[0], c[1], c[2]), 1e-9 * std::abs(ll));
+    const double pa = p_alive(p, c[0], c[1], c[2]);
+    EXPECT_TRUE(pa >= 0 && pa <= 1) << pa;
+  }
+  const ParetoNbdParams q{0.55, 10.58, 0.61, 11.67};
+  EXPECT_NEAR(conditional_expected_purchases(q, 10, 132, 200, 200), 6.2060517889632418, 1e-9);
+  EXPECT_NEAR(conditional_expected_purchases(q, 10, 133, 200, 200), 6.2528722475748113, 1e-9);
 }
 
 // The 2F1 formulation of the likelihood (with the alpha >= beta / alpha < beta switch) against

@@ -148,12 +148,16 @@ double p_alive(const BgNbdParams& p, double x, double t_x, double T) {
   return 1.0 / (1.0 + std::exp(log_ratio));
 }
 
+// Both expectations contain w^(r+x) 2F1(r+x, b+x; a+b+x-1; z) with w = 1 - z. Euler's
+// transformation 2F1(A,B;C;z) = (1-z)^(C-A-B) 2F1(C-A, C-B; C; z) turns this into
+// w^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): the large powers of w (and the large terms of the
+// series when x is large) cancel analytically.
 double expected_purchases(const BgNbdParams& p, double t) {
   if (t <= 0) return 0.0;
   const double a = away_from_one(p.a);
-  const double z = t / (p.alpha + t);
-  const double f = hyp2f1(p.r, p.b, a + p.b - 1, z);
-  return (a + p.b - 1) / (a - 1) * (1.0 - std::exp(p.r * std::log(p.alpha / (p.alpha + t))) * f);
+  const double w = p.alpha / (p.alpha + t), z = t / (p.alpha + t);
+  const double f = hyp2f1(a + p.b - 1 - p.r, a - 1, a + p.b - 1, z);
+  return (a + p.b - 1) / (a - 1) * (1.0 - std::pow(w, a - 1) * f);
 }
 
 double conditional_expected_purchases(const BgNbdParams& p, double t, double x, double t_x,
@@ -161,10 +165,9 @@ double conditional_expected_purchases(const BgNbdParams& p, double t, double x, 
   if (t <= 0) return 0.0;
   const double a = away_from_one(p.a);
   const double rx = p.r + x;
-  const double z = t / (p.alpha + T + t);
-  const double f = hyp2f1(rx, p.b + x, a + p.b + x - 1, z);
-  const double num = (a + p.b + x - 1) / (a - 1) *
-                     (1.0 - std::exp(rx * std::log((p.alpha + T) / (p.alpha + T + t))) * f);
+  const double w = (p.alpha + T) / (p.alpha + T + t), z = t / (p.alpha + T + t);
+  const double f = hyp2f1(a + p.b - 1 - p.r, a - 1, a + p.b + x - 1, z);
+  const double num = (a + p.b + x - 1) / (a - 1) * (1.0 - std::pow(w, a - 1) * f);
   double den = 1.0;
   if (x > 0)
     den += std::exp(std::log(a) - std::log(p.b + x - 1) +
@@ -210,11 +213,15 @@ double log_a0(const ParetoNbdParams& p, double x, double t_x, double T) {
   }
   const double diff = std::abs(p.alpha - p.beta);
   const double z1 = diff / (m + t_x), z2 = diff / (m + T);
+  // log 2F1(rsx, k; rsx+1; z) through Euler's transformation,
+  //   2F1(rsx, k; rsx+1; z) = (1-z)^(1-k) 2F1(1, rsx+1-k; rsx+1; z),
+  // whose series has positive terms with ratios below z: no overflow for large x.
+  auto log_f = [&](double z) {
+    return (1 - k) * std::log1p(-z) + std::log(hyp2f1(1.0, rsx + 1 - k, rsx + 1, z));
+  };
   try {
-    const double f1 = hyp2f1(rsx, k, rsx + 1, z1);
-    const double f2 = hyp2f1(rsx, k, rsx + 1, z2);
-    const double l1 = std::log(f1) - rsx * std::log(m + t_x);
-    const double l2 = std::log(f2) - rsx * std::log(m + T);
+    const double l1 = log_f(z1) - rsx * std::log(m + t_x);
+    const double l2 = log_f(z2) - rsx * std::log(m + T);
     if (std::isfinite(l1) && std::isfinite(l2) && l2 < l1) return l1 + log1m_exp(l2 - l1);
   } catch (const std::runtime_error&) {
     // fall through to the integral form
