@@ -255,7 +255,8 @@ class Market {
  private:
   // ---- time and seasonality
   std::int64_t ts(double day) const {
-    return s_.start_time + static_cast<std::int64_t>(std::floor(day * 86400.0));
+    // nearest second: an opening hour computed in floating point lands on its exact second
+    return s_.start_time + std::llround(day * 86400.0);
   }
   double season(double day) const {
     // weekday: 1970-01-01 was a Thursday (index 3 with Monday = 0)
@@ -997,11 +998,17 @@ class Market {
       case Pend::playbook:
         fire_playbook(c, o, idx, t, p.arg);
         break;
-      case Pend::effect_start:
+      case Pend::effect_start: {
+        // task_speed_x: activation tasks still pending finish that much sooner
+        const double speed = s_.playbooks[p.arg].effect.task_speed_x;
+        if (speed != 1.0)
+          for (auto& a : c.agenda)
+            if (a.kind == Pend::task && a.t > t) a.t = t + (a.t - t) / speed;
         c.effects.push_back({t + s_.playbooks[p.arg].effect.days, p.arg});
         c.agenda.push_back({t + s_.playbooks[p.arg].effect.days, 0, Pend::effect_end, p.arg});
         rates_changed(c, o, t);
         break;
+      }
       case Pend::effect_end:
         if (p.arg == -2) c.flags &= ~kFollowedUp;
         std::erase_if(c.effects, [&](const ActiveEffect& e) { return e.until <= t; });

@@ -1,0 +1,146 @@
+// Mechanisms of the engine that a scenario relies on: opening hours, playbook effects, referral
+// attribution, win-back, seasonality, capacity feedback.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "journeysim/eventlog/schema.hpp"
+#include "sim_test_util.hpp"
+
+using namespace journeysim;
+using eventlog::EventType;
+using journeysim::test::VectorSink;
+
+namespace {
+VectorSink run(const sim::Scenario& s) {
+  VectorSink sink;
+  sim::RunOptions o;
+  o.threads = 2;
+  sim::simulate(s, o, sink);
+  return sink;
+}
+sim::Scenario saas(std::vector<std::string> sets) {
+  sets.insert(sets.begin(), {"customers=3000", "horizon_days=180"});
+  return sim::load_scenario(test::source_path("scenarios/saas_b2b.yaml"), sets);
+}
+std::size_t count(const VectorSink& s, EventType t) {
+  return std::count_if(s.ev.begin(), s.ev.end(), [&](const auto& e) { return e.type == t; });
+}
+}  // namespace
+
+TEST(Behaviour, SalesTouchesOnlyWithinOpeningHoursOnWeekdays) {
+  auto s = saas({});
+  auto out = run(s);
+  std::size_t touches = 0;
+  for (const auto& e : out.ev)
+    if (e.type == EventType::sales_touch) {
+      ++touches;
+      std::int64_t day = e.time / 86400;
+      double hour = (e.time - day * 86400) / 3600.0;
+      int weekday = static_cast<int>((day + 3) % 7);  // 0 = Monday
+      ASSERT_LT(weekday, 5) << "touch on a weekend";
+      ASSERT_GE(hour, 8.0 - 1e-9);
+      ASSERT_LT(hour, 17.0);
+    }
+  EXPECT_GT(touches, 2000u);
+}
+
+TEST(Behaviour, MoreAgentsAnswerFasterAndConvertMore) {
+  // ~80 leads a day need ~75 agent-hours; 6 agents give ~39 within opening hours (a growing
+  // queue), 20 give ~129 (waits are then mostly nights and weekends).
+  auto slow = run(saas({"customers=15000", "teams.sales.agents=6"}));
+  auto fast = run(saas({"customers=15000", "teams.sales.agents=20"}));
+  auto mean_wait = [](const VectorSink& s) {
+    double w = 0, n = 0;
+    for (const auto& e : s.ev)
+      if (e.type == EventType::sales_touch) w += e.value, n += 1;
+    return w / n;
+  };
+  EXPECT_LT(mean_wait(fast), 0.5 * mean_wait(slow));
+  EXPECT_GT(count(fast, EventType::conversion), count(slow, EventType::conversion));
+}
+
+TEST(Behaviour, TaskSpeedEffectShortensActivation) {
+  // An always-on effect at sign-up that makes tasks 10x faster: activation comes much sooner.
+  auto base = sim::load_scenario(
+      test::source_path("scenarios/plg_freemium.yaml"),
+      {"customers=4000", "horizon_days=120", "playbooks.day1_welcome.trigger.delay_days=0",
+       "playbooks.day1_welcome.effect.on=delivered", "campaigns.welcome_series.delivery_rate=1"});
+  auto fast = base;
+  fast.playbooks[0].effect.task_speed_x = 10;
+  auto time_to_activation = [](const VectorSink& s) {
+    std::map<std::uint64_t, std::int64_t> signup;
+    double sum = 0, n = 0;
+    for (const auto& e : s.ev) {
+      if (e.type == EventType::signup) signup[e.customer] = e.time;
+      if (e.type == EventType::activated) sum += (e.time - signup[e.customer]) / 86400.0, n += 1;
+    }
+    return sum / n;
+  };
+  double t_base = time_to_activation(run(base)), t_fast = time_to_activation(run(fast));
+  EXPECT_LT(t_fast, 0.4 * t_base) << t_base << " vs " << t_fast;
+}
+
+TEST(Behaviour, ReferredCustomersAreAttributedToARealReferrer) {
+  auto s = sim::load_scenario(test::source_path("scenarios/plg_freemium.yaml"),
+                              {"customers=3000", "horizon_days=120"});
+  auto out = run(s);
+  std::set<std::uint64_t> inviters;
+  for (const auto& e : out.ev)
+    if (e.type == EventType::referral_invite_sent) inviters.insert(e.customer);
+  std::size_t referred = 0;
+  for (const auto& c : out.cu)
+    if (c.referrer >= 0) {
+      ++referred;
+      ASSERT_TRUE(inviters.count(static_cast<std::uint64_t>(c.referrer))) << c.id;
+      ASSERT_EQ(c.channel, s.referral_channel);
+    }
+  EXPECT_GT(referred, 50u);
+}
+
+TEST(Behaviour, WinbackReactivatesOnlyChurnedCustomers) {
+  auto s = sim::load_scenario(test::source_path("scenarios/mobile_subscription.yaml"),
+                              {"customers=12000", "horizon_days=200"});
+  auto out = run(s);
+  std::map<std::uint64_t, bool> churned;
+  std::size_t reactivated = 0;
+  for (const auto& e : out.ev) {
+    if (e.type == EventType::churned) {
+      ASSERT_FALSE(churned[e.customer]) << "churned twice without reactivation";
+      churned[e.customer] = true;
+    }
+    if (e.type == EventType::reactivated) {
+      ASSERT_TRUE(churned[e.customer]) << "reactivated a live customer";
+      churned[e.customer] = false;
+      ASSERT_GT(e.value, 0.0);  // MRR restored
+      ++reactivated;
+    }
+  }
+  EXPECT_GT(reactivated, 20u);
+}
+
+TEST(Behaviour, WeeklySeasonalityShapesArrivals) {
+  // saas_b2b: weekday factors ~1.15 vs weekend 0.15 -> weekend days get ~1/8 of a weekday's leads
+  auto out = run(saas({"customers=20000", "horizon_days=140"}));
+  std::array<double, 7> per_day{};
+  for (const auto& e : out.ev)
+    if (e.type == EventType::lead_created) per_day[static_cast<int>((e.time / 86400 + 3) % 7)] += 1;
+  double weekday = (per_day[0] + per_day[1] + per_day[2] + per_day[3]) / 4,
+         weekend = (per_day[5] + per_day[6]) / 2;
+  EXPECT_NEAR(weekend / weekday, 0.15 / 1.175, 0.04);
+}
+
+TEST(Behaviour, EventsOfACustomerNeverPrecedeItsArrival) {
+  auto out = run(saas({}));
+  std::map<std::uint64_t, std::int64_t> created;
+  for (const auto& c : out.cu) created[c.id] = c.created_time;
+  const std::int64_t end = out.cu.front().end_time;
+  for (const auto& e : out.ev) {
+    ASSERT_GE(e.time, created[e.customer]);
+    ASSERT_LT(e.time, end + 86400);  // within the horizon (+ message open delays)
+  }
+}
