@@ -100,7 +100,12 @@ TEST(KaplanMeier, HandWorkedExample) {
 // O_A = 4, E_A = 1.9563492, V = 1.1515337; chisq = (O-E)^2/V = 3.626909, df 1,
 // p = P(chi2_1 > 3.626909) = 0.0568523 (R survdiff gives chisq 3.6269093, p 0.0568523).
 TEST(LogRank, HandWorkedExample) {
-  LogRankTest t = logrank_test(kT, kE, kG);
+  SurvivalAnalysis a = analyze_survival(SurvivalData{kT, kE, kG});
+  ASSERT_EQ(a.groups.size(), 2u);
+  EXPECT_EQ(a.groups[0].n, 5u);  // A
+  EXPECT_EQ(a.groups[0].events, 4u);
+  ASSERT_TRUE(a.logrank);
+  LogRankTest t = *a.logrank;
   ASSERT_EQ(t.groups, (std::vector<std::string>{"A", "B"}));
   EXPECT_EQ(t.observed[0], 4.0);
   EXPECT_EQ(t.observed[1], 2.0);

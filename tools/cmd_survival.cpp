@@ -51,8 +51,11 @@ int run_survival(const SurvivalState& st, bool quiet) {
   for (std::size_t r = 0; r < table.rows(); ++r) {
     std::optional<double> t = parse_double(table.cell(r, dcol));
     std::string problem;
+    const std::string& cell = table.cell(r, dcol);
     if (!t)
-      problem = table.where(r, dcol) + ": cannot parse '" + table.cell(r, dcol) + "' as a duration";
+      problem = table.where(r, dcol) + (cell.find_first_not_of(" \t") == std::string::npos
+                                            ? std::string(": empty value, expected a duration")
+                                            : ": cannot parse '" + cell + "' as a duration");
     else if (*t < 0)
       problem = table.where(r, dcol) + ": negative duration " + table.cell(r, dcol);
     std::uint8_t ev = 0;

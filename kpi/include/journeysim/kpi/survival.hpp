@@ -108,6 +108,17 @@ struct SurvivalAnalysis {
 SurvivalAnalysis analyze_survival(std::span<const double> time, std::span<const std::uint8_t> event,
                                   std::span<const std::string> group, KmOptions options = {});
 
+// The same from one struct: durations, event flags (non-zero = event) and optional group labels
+// (empty = one group).
+struct SurvivalData {
+  std::vector<double> duration;
+  std::vector<std::uint8_t> event;
+  std::vector<std::string> group;
+};
+inline SurvivalAnalysis analyze_survival(const SurvivalData& data, const KmOptions& options = {}) {
+  return analyze_survival(data.duration, data.event, data.group, options);
+}
+
 // JSON: {"name","n","events","curve":[{"t","n_risk","n_event","n_censor","survival","std_err",
 // "lower","upper"}],"median","median_reached","median_ci","rmst":{"tau","value","se"}}
 nlohmann::json to_json(const KmCurve& curve);
