@@ -317,16 +317,31 @@ int run_clv(const ClvState& st) {
   const double horizon = st.horizon > 0 ? st.horizon : 52;
   std::optional<GammaGammaParams> gg;
   if (st.spend <= 0 && has_money) {
-    bool any = false;
-    for (std::size_t i = 0; i < data.size(); ++i) any = any || data.x[i] > 0;
-    if (any) {
-      auto g = fit_gamma_gamma(data);
+    // The spend model uses repeat customers with a positive mean spend; others (e.g. net refunds)
+    // are left out of its fit and get the population mean spend.
+    RfmData spenders;
+    std::size_t excluded = 0;
+    for (std::size_t i = 0; i < data.size(); ++i) {
+      if (data.x[i] <= 0) continue;
+      if (!(data.monetary[i] > 0)) {
+        ++excluded;
+        continue;
+      }
+      spenders.x.push_back(data.x[i]);
+      spenders.t_x.push_back(data.t_x[i]);
+      spenders.T.push_back(data.T[i]);
+      spenders.monetary.push_back(data.monetary[i]);
+      spenders.weight.push_back(data.w(i));
+    }
+    if (!spenders.x.empty()) {
+      auto g = fit_gamma_gamma(spenders);
       gg = g.params;
       out["spend_model"] = {{"model", "gamma-gamma"},
                             {"params", to_json(g.params)},
                             {"log_likelihood", g.log_likelihood},
                             {"n", g.n},
-                            {"converged", g.converged}};
+                            {"converged", g.converged},
+                            {"excluded_nonpositive_spend", excluded}};
     }
   }
   const bool with_value = st.spend > 0 || gg.has_value();
@@ -348,9 +363,10 @@ int run_clv(const ClvState& st) {
     row.push_back(num(e));
     if (has_holdout) row.push_back(num(data.holdout_x[i]));
     if (with_value) {
-      const double spend =
-          st.spend > 0 ? st.spend
-                       : conditional_expected_spend(*gg, x, has_money ? data.monetary[i] : 0);
+      const bool usable = has_money && data.monetary[i] > 0;
+      const double spend = st.spend > 0 ? st.spend
+                                        : conditional_expected_spend(*gg, usable ? x : 0,
+                                                                     usable ? data.monetary[i] : 0);
       auto cum = [&](double t) { return cond(t, x, tx, T); };
       const double clv = discounted_purchase_value(cum, horizon, st.discount_rate,
                                                    spend * st.margin, st.discount_period);
