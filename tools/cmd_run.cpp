@@ -100,6 +100,9 @@ const bool registered = journeysim::cli::register_command(
           std::printf("events        %llu in %.2f s (%.2f M events/s)\n",
                       static_cast<unsigned long long>(r.stats.events), r.seconds,
                       r.stats.events / r.seconds / 1e6);
+          std::printf("random draws  %.1f M Philox blocks (%.2f per event)\n",
+                      r.stats.random_words / 4e6,
+                      r.stats.events ? r.stats.random_words / 4.0 / r.stats.events : 0.0);
           std::printf("conversions   %llu   churned %llu   reactivated %llu\n",
                       static_cast<unsigned long long>(count(EventType::conversion)),
                       static_cast<unsigned long long>(count(EventType::churned)),

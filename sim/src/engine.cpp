@@ -147,6 +147,9 @@ class Market {
       servers_.emplace_back();
       for (int i = 0; i < t.agents; ++i) servers_.back().push(0.0);
     }
+    // seasonality by day of the horizon (start_time is midnight UTC, so a day has one factor)
+    for (int d = 0; d < static_cast<int>(std::ceil(s.horizon_days)) + 2; ++d)
+      season_table_.push_back(season_calendar(d + 0.5));
     // normalisation of seasonality over the horizon, so `customers` is the expected total
     double sum = 0;
     int days = static_cast<int>(std::ceil(s.horizon_days));
@@ -203,12 +206,10 @@ class Market {
       // 3. merge in block order (deterministic whatever the thread count)
       std::vector<Request> requests;
       std::vector<ReferralArrival> referrals;
-      std::size_t n_events = 0;
-      for (auto& o : out) n_events += o.events.size();
-      std::vector<Event> events;
-      events.reserve(n_events);
       for (auto& o : out) {
-        events.insert(events.end(), o.events.begin(), o.events.end());
+        for (const auto& ev : o.events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
+        stats.events += o.events.size();
+        if (!o.events.empty()) sink.events(o.events);
         requests.insert(requests.end(), o.requests.begin(), o.requests.end());
         referrals.insert(referrals.end(), o.referrals.begin(), o.referrals.end());
         for (auto [ep, c] : o.schedule) schedule(c, ep, e + 1);
@@ -217,9 +218,6 @@ class Market {
       // 4. shared resources, in a deterministic order
       serve_requests(requests, e + 1);
       create_referred(referrals, e + 1);
-      for (const auto& ev : events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
-      stats.events += events.size();
-      if (!events.empty()) sink.events(events);
       if (progress) progress(t1 / s_.horizon_days);
       (void)t0;
     }
@@ -256,9 +254,14 @@ class Market {
   // ---- time and seasonality
   std::int64_t ts(double day) const {
     // nearest second: an opening hour computed in floating point lands on its exact second
-    return s_.start_time + std::llround(day * 86400.0);
+    return s_.start_time + static_cast<std::int64_t>(day * 86400.0 + 0.5);  // day >= 0
   }
+  // Seasonality factor at simulated time `day` (a table lookup on the hot path).
   double season(double day) const {
+    auto d = static_cast<std::size_t>(day < 0 ? 0 : day);
+    return d < season_table_.size() ? season_table_[d] : season_calendar(day);
+  }
+  double season_calendar(double day) const {
     // weekday: 1970-01-01 was a Thursday (index 3 with Monday = 0)
     double abs_day = s_.start_time / 86400.0 + day;
     auto d = static_cast<std::int64_t>(std::floor(abs_day));
@@ -357,7 +360,7 @@ class Market {
       r.leads = leads;
       rows.push_back(r);
       for (std::int64_t k = 0; k < leads; ++k)
-        arrivals.push_back({day + st.uniform() * frac, static_cast<int>(ch),
+        arrivals.push_back({day + st.uniform53() * frac, static_cast<int>(ch),
                             mix(day_key, static_cast<std::uint64_t>(k))});
     }
     // team costs as pseudo-channel rows `team:<name>` (see docs/event-log.md)
@@ -1221,6 +1224,7 @@ class Market {
   std::uint16_t rep_;
   std::int32_t n_epochs_ = 0;
   double season_norm_ = 1, max_season_ = 1;
+  std::vector<double> season_table_;
   bool has_inactivity_ = false;
   std::vector<Customer> customers_;
   std::vector<std::int32_t> first_plan_;
