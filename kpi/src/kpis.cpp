@@ -128,6 +128,21 @@ std::string month_label(std::int64_t t) {
   return b;
 }
 
+// Label of whole month k (0-based) of the log: the calendar month of its midpoint. (A 30.44-day
+// month's start or end can fall in a neighbouring calendar month, which gave duplicate labels.)
+std::string period_label(const Log& log, int k) {
+  return month_label(log.start + static_cast<std::int64_t>((k + 0.5) * kMonthDays * kDay));
+}
+
+// Non-contractual logs (purchases but no subscription payments): a conversion's value is the
+// first purchase amount (docs/event-log.md), not MRR, so MRR-based KPIs are not defined.
+Result need_subscription(const Context& x) {
+  if (x.log.has(E::purchase) && !x.log.has(E::payment))
+    return Result::unavailable(
+        "non-contractual log (purchases but no subscription payments): MRR is not defined");
+  return Result{};
+}
+
 // MRR of a customer at time t, replayed from conversion/upgrade/downgrade/seats/churn/reactivation.
 double mrr_at(const Context& x, std::uint32_t c, std::int64_t t) {
   double m = 0;
@@ -232,7 +247,8 @@ Result response_time(const Context& x, E from, E to, const std::string& what) {
 }
 
 Result cohort_retention(const Context& x) {
-  const int K = std::max(1, n_months(x.log));
+  // months 0..n_months: month n_months is observed for customers converted early enough
+  const int K = n_months(x.log) + 1;
   std::map<std::string, std::vector<std::uint32_t>> cohorts;
   for (auto c : x.customers)
     if (x.log.customers[c].converted != kNone)
@@ -364,6 +380,7 @@ Result habitual_action(const Context& x) {
 }
 
 Result referral_expansion(const Context& x) {
+  if (Result s = need_subscription(x); !s.available) return s;
   double rev = 0, referred = 0;
   for (auto c : x.customers) {
     if (x.log.customers[c].referrer < 0) continue;
@@ -661,9 +678,13 @@ Result stage_distribution(const Context& x) {
       int s = stage_at(x, c, tk);
       if (s >= 0 && s < static_cast<int>(stages.size())) counts[s] += 1;
     }
-    t.row_labels.push_back(month_label(tk - 1));
+    t.row_labels.push_back(period_label(x.log, k - 1));
     t.cells.push_back(counts);
-    last = counts;
+  }
+  // headline at the end of the log (after the last whole month when the log has a partial one)
+  for (auto c : x.customers) {
+    int s = stage_at(x, c, x.log.end);
+    if (s >= 0 && s < static_cast<int>(stages.size())) last[s] += 1;
   }
   double total = std::accumulate(last.begin(), last.end(), 0.0);
   if (total == 0) return Result::unavailable("no customer is in any stage at the end");
@@ -729,6 +750,7 @@ Result monthly_churn(const Context& x) {
 }
 
 Result revenue_retention(const Context& x, bool net) {
+  if (Result s = need_subscription(x); !s.available) return s;
   const int K = n_months(x.log);
   std::vector<double> rates;
   for (int k = 0; k < K; ++k) {
@@ -823,6 +845,7 @@ Result rfm(const Context& x) {
 
 // --- revenue
 Result mrr_series(const Context& x) {
+  if (Result s = need_subscription(x); !s.available) return s;
   const int K = std::max(1, n_months(x.log));
   ResultTable t{"mrr", "month_end", {}, {"mrr", "paying_customers"}, {}};
   double last = 0, paying = 0;
@@ -835,9 +858,14 @@ Result mrr_series(const Context& x) {
       m += v;
       p += v > 0;
     }
-    t.row_labels.push_back(month_label(tk - 1));
+    t.row_labels.push_back(period_label(x.log, k - 1));
     t.cells.push_back({m, p});
-    last = m, paying = p;
+  }
+  // headline at the end of the log (after the last whole month when the log has a partial one)
+  for (auto c : x.customers) {
+    double v = mrr_at(x, c, x.log.end);
+    last += v;
+    paying += v > 0;
   }
   Result r;
   r.value = last;
@@ -847,6 +875,7 @@ Result mrr_series(const Context& x) {
 }
 
 Result arpa(const Context& x) {
+  if (Result s = need_subscription(x); !s.available) return s;
   double m = 0, p = 0;
   for (auto c : x.customers) {
     double v = mrr_at(x, c, x.log.end);
@@ -857,6 +886,7 @@ Result arpa(const Context& x) {
 }
 
 Result expansion(const Context& x) {
+  if (Result s = need_subscription(x); !s.available) return s;
   double rev = 0, n = 0;
   for (auto c : x.customers)
     for (Ev e : events(x, c))
@@ -984,6 +1014,10 @@ Result viral_coefficient(const Context& x) {
 }
 
 Result active_customers(const Context& x) {
+  if (!x.log.has(E::login) && !x.log.has(E::feature_used) && !x.log.has(E::value_action) &&
+      !x.log.has(E::purchase))
+    return Result::unavailable(
+        "the log has no engagement events (login, feature_used, value_action, purchase)");
   const int K = std::max(1, n_months(x.log));
   ResultTable t{"active_customers", "month", {}, {"active"}, {}};
   std::vector<double> active(K, 0);
@@ -997,8 +1031,7 @@ Result active_customers(const Context& x) {
     for (int k = 0; k < K; ++k) active[k] += seen[k];
   }
   for (int k = 0; k < K; ++k) {
-    t.row_labels.push_back(
-        month_label(x.log.start + static_cast<std::int64_t>(k * kMonthDays * kDay)));
+    t.row_labels.push_back(period_label(x.log, k));
     t.cells.push_back({active[k]});
   }
   Result r;
@@ -1025,7 +1058,7 @@ std::vector<KpiDef> build() {
        "also the KM median (first time S(t) <= 0.5) and, labelled as biased, the mean over churned "
        "customers only.",
        "days",
-       {E::conversion},
+       {E::conversion, E::churned},
        false,
        {{"tau_days", "0", "RMST horizon in days; 0 = the log's length"}},
        H,
@@ -1067,7 +1100,7 @@ std::vector<KpiDef> build() {
        "value action or purchase) in their k-th month. Headline: logo retention at `month`, "
        "pooled.",
        "share",
-       {E::conversion},
+       {E::conversion, E::churned},
        false,
        {{"month", "3", "months since conversion for the headline"}},
        H,
@@ -1128,7 +1161,8 @@ std::vector<KpiDef> build() {
        "revenue",
        "Sum of positive MRR changes (upgrades and seat growth) of customers acquired through "
        "referral "
-       "(customers with a referrer), over the log.",
+       "(customers with a referrer), over the log. Not available for non-contractual logs "
+       "(purchases but no payment events).",
        "currency/month (MRR)",
        {E::conversion},
        false,
@@ -1374,7 +1408,7 @@ std::vector<KpiDef> build() {
        "activation",
        "Customers in each stage at each month end (table). Headline: share of staged customers in "
        "the "
-       "last (most mature) stage at the end.",
+       "last (most mature) stage at the end of the log.",
        "share",
        {E::stage_entered},
        false,
@@ -1401,7 +1435,7 @@ std::vector<KpiDef> build() {
        "churn within it / customers paying at its start; headline: the mean over months; also "
        "pooled.",
        "share/month",
-       {E::conversion},
+       {E::conversion, E::churned},
        false,
        {},
        L,
@@ -1411,7 +1445,8 @@ std::vector<KpiDef> build() {
        "retention",
        "For each month: MRR at its end of the customers paying at its start, each capped at its "
        "starting "
-       "MRR / their MRR at its start; mean over months (annualised = mean^12).",
+       "MRR / their MRR at its start; mean over months (annualised = mean^12). Not available for "
+       "non-contractual logs (purchases but no payment events).",
        "share",
        {E::conversion},
        false,
@@ -1453,7 +1488,8 @@ std::vector<KpiDef> build() {
        "retention",
        "Customers with purchases or payments scored 1..5 by quintile of recency (days since the "
        "last "
-       "one, recent = 5), frequency (count) and monetary (sum); table: counts by R (rows) x F "
+       "one, recent = 5), frequency (count) and monetary (sum), tied values sharing the highest "
+       "score of their tie block; table: counts by R (rows) x F "
        "(columns). Headline: share of champions (R, F and M all >= 4).",
        "share",
        {},
@@ -1467,7 +1503,8 @@ std::vector<KpiDef> build() {
        "revenue",
        "MRR replayed from conversion, upgrade, downgrade, seat and churn/reactivation events, at "
        "each "
-       "month end (table); headline: MRR at the end of the log.",
+       "month end (table); headline: MRR at the end of the log. Not available for non-contractual "
+       "logs (purchases but no payment events).",
        "currency/month",
        {E::conversion},
        false,
@@ -1477,7 +1514,8 @@ std::vector<KpiDef> build() {
   add({"arpa",
        "Average Revenue per Account",
        "revenue",
-       "MRR at the end / accounts paying at the end.",
+       "MRR at the end / accounts paying at the end. Not available for non-contractual logs "
+       "(purchases but no payment events).",
        "currency/month",
        {E::conversion},
        false,
@@ -1487,7 +1525,8 @@ std::vector<KpiDef> build() {
   add({"expansion_revenue",
        "Expansion Revenue",
        "revenue",
-       "Sum of positive MRR changes from upgrades and seat growth.",
+       "Sum of positive MRR changes from upgrades and seat growth. Not available for "
+       "non-contractual logs (purchases but no payment events).",
        "currency/month (MRR)",
        {E::conversion},
        false,
@@ -1507,11 +1546,11 @@ std::vector<KpiDef> build() {
   add({"clv_survival",
        "Customer Lifetime Value (survival-based)",
        "revenue",
-       "ARPA x margin x Kaplan-Meier restricted mean lifetime (months, to the log's length; a "
-       "lower "
-       "bound when many customers survive the horizon).",
+       "ARPA x margin x Kaplan-Meier restricted mean lifetime (months, as avg_customer_lifespan "
+       "computes it: to its `tau_days`, by default the log's length; a lower bound when many "
+       "customers survive the horizon).",
        "currency",
-       {E::conversion},
+       {E::conversion, E::churned},
        false,
        {{"margin", "0.8", "gross margin"}},
        H,
@@ -1607,7 +1646,7 @@ std::vector<KpiDef> build() {
   add({"invites_per_customer",
        "Invites per Customer",
        "referral",
-       "Referral invites sent / converted customers.",
+       "Referral invites sent by converted customers / converted customers.",
        "invites",
        {E::referral_prompt_shown},
        false,
@@ -1660,8 +1699,7 @@ std::vector<KpiDef> build() {
        "Active Customers",
        "adoption",
        "Customers with an engagement event (login, feature use, value action, purchase) in each "
-       "month "
-       "(table); headline: the last month.",
+       "whole month of the log (30.44 days from the start; table); headline: the last whole month.",
        "customers",
        {},
        false,

@@ -76,6 +76,12 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   rep.scenario = log.scenario_name;
   rep.by = opt.by;
   rep.replications = std::max<int>(1, log.replications);
+  // a log built from flat events (LogBuilder) may not set `replications`: never drop customers
+  // or channel rows of a replication beyond it
+  for (const auto& c : log.customers)
+    rep.replications = std::max(rep.replications, c.replication + 1);
+  for (const auto& d : log.channels)
+    rep.replications = std::max(rep.replications, d.replication + 1);
   // population per (group, replication)
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> pop;
   for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
