@@ -1143,8 +1143,9 @@ KPI_TEST(Csat, ShareOfFourAndFive, "csat") {
 
 KPI_TEST(Nps, PromotersMinusDetractors, "nps") {
   kpi::LogBuilder b(T0, day(30));
+  const char* who[] = {"a", "b", "c", "d", "e", "f", "g"};
   const double answers[] = {10, 9, 9, 8, 7, 6, 0};
-  for (int i = 0; i < 7; ++i) b.event("c" + std::to_string(i), day(i), E::nps, -1, answers[i]);
+  for (int i = 0; i < 7; ++i) b.event(who[i], day(i), E::nps, -1, answers[i]);
   auto s = score1(b.build(), "nps");
   // promoters (9-10): 3; passives 8, 7; detractors (0-6): 6, 0 -> 100 * (3 - 2) / 7
   expect_value(s, 100.0 / 7, 7);
