@@ -1,11 +1,14 @@
 // journeysim score LOG.h5: the KPI report of an event log.
+// journeysim score --csv FILE --mapping NAME|FILE: the same for a CSV table (docs/csv-import.md).
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <stdexcept>
 
 #include "command.hpp"
+#include "journeysim/kpi/import.hpp"
 #include "journeysim/kpi/score.hpp"
 
 namespace {
@@ -14,12 +17,32 @@ struct State {
   std::string kpis;
   std::vector<std::string> sets;
   bool tables = false;
+  std::string csv, mapping;
+  bool skip_bad_rows = false;
 };
 const bool registered = journeysim::cli::register_command(
     40, "score", "Compute the KPI report of an event log (table, JSON or CSV)",
-    [](CLI::App& sub, const journeysim::cli::GlobalOptions&) -> journeysim::cli::Runner {
+    [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
       auto st = std::make_shared<State>();
-      sub.add_option("log", st->log, "Event log (HDF5) written by `journeysim run`")->required();
+      auto* log_opt =
+          sub.add_option("log", st->log, "Event log (HDF5) written by `journeysim run`");
+      auto* csv_opt = sub.add_option("--csv", st->csv,
+                                     "Score a CSV table instead of an HDF5 log (needs --mapping)");
+      auto* mapping_opt = sub.add_option(
+          "--mapping", st->mapping,
+          "How to read the --csv table: a mapping file (YAML) or a built-in name (cdnow, "
+          "cdnow_sample, online_retail, telco); see docs/csv-import.md");
+      auto* skip_opt = sub.add_flag("--skip-bad-rows", st->skip_bad_rows,
+                                    "--csv: leave malformed rows out and count them instead of "
+                                    "stopping at the first");
+      log_opt->excludes(csv_opt);
+      csv_opt->needs(mapping_opt);
+      mapping_opt->needs(csv_opt);
+      skip_opt->needs(csv_opt);
+      sub.parse_complete_callback([log_opt, csv_opt] {
+        if (log_opt->count() == 0 && csv_opt->count() == 0)
+          throw CLI::RequiredError("an event log (LOG.h5) or --csv FILE --mapping NAME|FILE");
+      });
       sub.add_option("--format", st->format, "table (default on a terminal), json or csv")
           ->check(CLI::IsMember({"table", "json", "csv"}));
       sub.add_option("--by", st->by, "Breakdown: channel, segment, plan, cohort or market")
@@ -29,7 +52,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--set", st->sets, "KPI parameter kpi_id.param=value (repeatable)");
       sub.add_flag("--tables", st->tables,
                    "JSON: include tables (cohort matrix, time series) [default on]");
-      return [st] {
+      return [st, &g] {
         namespace kpi = journeysim::kpi;
         kpi::ScoreOptions o;
         o.by = st->by;
@@ -37,7 +60,18 @@ const bool registered = journeysim::cli::register_command(
         std::stringstream ss(st->kpis);
         for (std::string id; std::getline(ss, id, ',');)
           if (!id.empty()) o.kpis.push_back(id);
-        kpi::Log log = kpi::load_event_log(st->log);
+        if (st->log.empty() && st->csv.empty())
+          throw std::runtime_error("give an event log (LOG.h5) or --csv FILE --mapping NAME|FILE");
+        kpi::Log log;
+        if (!st->csv.empty()) {
+          kpi::ImportOptions io;
+          io.skip_bad_rows = st->skip_bad_rows;
+          auto imported = kpi::import_csv(st->csv, kpi::load_mapping(st->mapping), io);
+          if (!g.quiet) std::cerr << kpi::describe(imported.stats, st->csv);
+          log = std::move(imported.log);
+        } else {
+          log = kpi::load_event_log(st->log);
+        }
         auto report = kpi::score(log, o);
         std::string format =
             st->format.empty() ? (isatty(STDOUT_FILENO) ? "table" : "json") : st->format;
