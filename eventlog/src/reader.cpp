@@ -1,6 +1,13 @@
 #include "journeysim/eventlog/reader.hpp"
 
+#include <tbb/parallel_for.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
 #include <filesystem>
+#include <memory>
 #include <stdexcept>
 
 #include "h5util.hpp"
@@ -127,6 +134,99 @@ std::uint64_t EventLogReader::event_count() const {
   return impl_->n_events;
 }
 
+namespace {
+
+// True if the dataset's filter pipeline is one this reader decodes itself: none, or shuffle then
+// deflate (what EventLogWriter writes).
+bool simple_pipeline(hid_t dset, bool& shuffled, bool& deflated, hsize_t& chunk_rows) {
+  Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &chunk_rows) != 1) return false;
+  const int n = H5Pget_nfilters(dcpl);
+  shuffled = deflated = false;
+  for (int i = 0; i < n; ++i) {
+    unsigned flags = 0, cd[8], config = 0;
+    std::size_t ncd = 8;
+    char name[64];
+    H5Z_filter_t f = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &ncd, cd, sizeof name,
+                                    name, &config);
+    if (f == H5Z_FILTER_SHUFFLE && i == 0)
+      shuffled = true;
+    else if (f == H5Z_FILTER_DEFLATE && !deflated)
+      deflated = true;
+    else
+      return false;
+  }
+  return true;
+}
+
+// Reads rows [start, start+count) of a 1-D dataset of `size`-byte elements into dst: raw chunks
+// are fetched in order (H5Dread_chunk) and decoded in parallel. False if the layout is not ours.
+bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std::uint64_t count,
+                          void* dst, const std::string& ctx) {
+  bool shuffled = false, deflated = false;
+  hsize_t chunk = 0;
+  if (!simple_pipeline(dset, shuffled, deflated, chunk)) return false;
+  const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
+  struct Raw {
+    std::vector<unsigned char> bytes;
+    std::uint32_t mask = 0;
+  };
+  std::vector<Raw> raw(last - first + 1);
+  for (std::uint64_t k = first; k <= last; ++k) {
+    hsize_t off = k * chunk, nbytes = 0;
+    if (H5Dget_chunk_storage_size(dset, &off, &nbytes) < 0 || nbytes == 0)
+      throw std::runtime_error(ctx + ": chunk at row " + std::to_string(off) +
+                               " is missing (truncated file?)");
+    Raw& r = raw[k - first];
+    r.bytes.resize(nbytes);
+    h5::check(H5Dread_chunk(dset, H5P_DEFAULT, &off, &r.mask, r.bytes.data()), ctx,
+              "read chunk (truncated or corrupt file?)");
+  }
+  auto* out = static_cast<unsigned char*>(dst);
+  std::atomic<bool> bad{false};
+  tbb::parallel_for(std::size_t{0}, raw.size(), [&](std::size_t i) {
+    const std::uint64_t k = first + i;
+    const std::size_t chunk_bytes = chunk * size;
+    const std::uint64_t row0 = std::max<std::uint64_t>(start, k * chunk);
+    const std::uint64_t row1 = std::min<std::uint64_t>(start + count, (k + 1) * chunk);
+    const bool whole = row0 == k * chunk && row1 == (k + 1) * chunk;
+    // scratch buffers are not zeroed: every byte is written before it is read
+    std::unique_ptr<unsigned char[]> tmp, plain;
+    const bool skip_shuffle = raw[i].mask & 0x1, skip_deflate = raw[i].mask & 0x2;
+    const unsigned char* p = raw[i].bytes.data();
+    if (deflated && !skip_deflate) {
+      tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
+      uLongf n = chunk_bytes;
+      if (uncompress(tmp.get(), &n, p, raw[i].bytes.size()) != Z_OK || n != chunk_bytes) {
+        bad = true;
+        return;
+      }
+      p = tmp.get();
+    } else if (raw[i].bytes.size() < chunk_bytes) {
+      bad = true;
+      return;
+    }
+    unsigned char* target = out + (row0 - start) * size;
+    if (!whole) {
+      plain = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
+      target = plain.get();
+    }
+    if (shuffled && !skip_shuffle && size > 1) {
+      for (std::size_t j = 0; j < size; ++j)
+        for (std::size_t e = 0; e < chunk; ++e) target[e * size + j] = p[j * chunk + e];
+    } else {
+      std::memcpy(target, p, chunk_bytes);
+    }
+    if (!whole)
+      std::memcpy(out + (row0 - start) * size, plain.get() + (row0 - k * chunk) * size,
+                  (row1 - row0) * size);
+  });
+  if (bad) throw std::runtime_error(ctx + ": a compressed chunk does not decode (corrupt file?)");
+  return true;
+}
+
+}  // namespace
+
 void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
                                  EventColumns& out) const {
   if (start + count > impl_->n_events)
@@ -135,6 +235,14 @@ void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
   auto read = [&](const char* name, hid_t type, void* dst) {
     Handle ds(h5::check_id(H5Dopen2(g, name, H5P_DEFAULT), path_, "open column"), H5Dclose);
     if (count == 0) return;
+    // fast path: our own layout with the native type in the file, decoded in parallel
+    {
+      Handle ft(H5Dget_type(ds), H5Tclose);
+      const bool enum_col = std::string(name) == "type";
+      if ((enum_col || H5Tequal(ft, type) > 0) &&
+          read_chunks_parallel(ds, H5Tget_size(ft), start, count, dst, path_))
+        return;
+    }
     Handle fspace(H5Dget_space(ds), H5Sclose);
     hsize_t off = start, cnt = count;
     H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr);
