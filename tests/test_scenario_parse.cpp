@@ -406,6 +406,28 @@ TEST(ScenarioDefaults, MinimalScenario) {
   EXPECT_EQ(s.weekly, (std::array<double, 7>{1, 1, 1, 1, 1, 1, 1}));
 }
 
+TEST(ScenarioValues, WholeNumbersMayBeWrittenWithAPointZero) {
+  Scenario s = parse_text(std::string(kMinimal) + "seed: 42.0\n");
+  EXPECT_EQ(s.seed, 42u);
+  EXPECT_THROW(parse_text(std::string(kMinimal) + "seed: 42.5\n"), ScenarioError);
+}
+
+TEST(ScenarioValues, InactivityTriggerTakesPositiveDays) {
+  const std::string pb =
+      "playbooks:\n"
+      "  - {name: nudge, trigger: {inactive_days: 0.5}, action: {type: discount, amount: 1}}\n";
+  Scenario s = parse_text(std::string(kMinimal) + pb);
+  ASSERT_EQ(s.playbooks.size(), 1u);
+  EXPECT_EQ(s.playbooks[0].inactive_days, 0.5);
+  EXPECT_EQ(s.playbooks[0].on_event, -1);
+  std::string zero = pb;
+  zero.replace(zero.find("0.5"), 3, "0");
+  EXPECT_THROW(parse_text(std::string(kMinimal) + zero), ScenarioError);
+  std::string null = pb;
+  null.replace(null.find("0.5"), 3, "~");
+  EXPECT_THROW(parse_text(std::string(kMinimal) + null), ScenarioError);
+}
+
 TEST(ScenarioUnits, DistributionsTakeDaysOrHours) {
   Scenario s =
       parse_text(std::string(kMinimal) +

@@ -2,6 +2,9 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -94,14 +97,19 @@ void merge_into(ConfigNode& base, const ConfigNode& over) {
   if (base.key_pos.line == 0) base.key_pos = kp;
 }
 
-ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain) {
+std::string canonical_name(const std::string& path) {
   std::error_code ec;
   std::string canon = std::filesystem::weakly_canonical(path, ec).string();
   if (ec) canon = path;  // e.g. /dev/stdin: not resolvable, still readable
-  for (const auto& c : chain)
-    if (c == canon)
-      throw ScenarioError({path, 0, 0}, "extends", "circular extends chain through " + path);
-  chain.push_back(canon);
+  return canon;
+}
+
+// `chain` holds the canonical names of the files being loaded, outermost first; `shown` the same
+// files as they were named (for the message of a cycle).
+ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain,
+                    std::vector<std::string>& shown) {
+  chain.push_back(canonical_name(path));
+  shown.push_back(path);
   ConfigNode node = parse_yaml_file(path);
   if (node.kind != ConfigNode::Kind::Map)
     throw ScenarioError(
@@ -119,9 +127,29 @@ ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain) {
   if (!std::filesystem::exists(base_path))
     throw ScenarioError(ext.pos, "extends",
                         "base scenario '" + base_path.string() + "' does not exist");
-  ConfigNode base = load_rec(base_path.string(), chain);
+  // The cycle is reported at this `extends:` value, the one that closes it.
+  const std::string base_canon = canonical_name(base_path.string());
+  if (std::find(chain.begin(), chain.end(), base_canon) != chain.end()) {
+    std::string cycle;
+    for (const auto& f : shown) {
+      cycle += std::filesystem::path(f).filename().string();
+      cycle += " -> ";
+    }
+    cycle += base_path.filename().string();
+    throw ScenarioError(ext.pos, "extends",
+                        "circular extends chain through '" + ext.scalar + "' (" + cycle + ")");
+  }
+  ConfigNode base = load_rec(base_path.string(), chain, shown);
   merge_into(base, node);
   return base;
+}
+
+// Gives every node of a --set value the position of the override itself.
+void set_position(ConfigNode& n, const SourcePos& where) {
+  n.pos = where;
+  n.key_pos = where;
+  for (auto& kv : n.map) set_position(kv.second, where);
+  for (auto& item : n.seq) set_position(item, where);
 }
 
 void emit(YAML::Emitter& e, const ConfigNode& n) {
@@ -203,17 +231,32 @@ ConfigNode parse_yaml_file(const std::string& path) {
 }
 
 ConfigNode load_with_extends(const std::string& path) {
-  std::vector<std::string> chain;
-  return load_rec(path, chain);
+  std::vector<std::string> chain, shown;
+  return load_rec(path, chain, shown);
 }
 
 void apply_override(ConfigNode& root, const std::string& assignment) {
+  // Every position in an override is the override itself: `--set path=value`, no line:col
+  // (a column inside a command-line value would only confuse).
   const SourcePos where{"--set " + assignment, 0, 0};
   auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) throw ScenarioError(where, "", "expected key.path=value");
   std::string path = assignment.substr(0, eq);
-  ConfigNode value = parse_yaml_string(assignment.substr(eq + 1), "--set " + path);
-  value.pos = where;
+  ConfigNode value;
+  try {
+    value = parse_yaml_string(assignment.substr(eq + 1), where.file);
+  } catch (const ScenarioError& e) {
+    // a syntax error or a duplicate key in the value: same message, the override's position
+    const std::string head = format_error(e.pos(), e.key_path(), "");
+    std::string key_path;
+    if (!e.key_path().empty()) {
+      key_path = path;
+      key_path += '.';
+      key_path += e.key_path();
+    }
+    throw ScenarioError(where, key_path, std::string(e.what()).substr(head.size()));
+  }
+  set_position(value, where);
   std::vector<std::string> parts;
   std::stringstream ss(path);
   for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
@@ -221,16 +264,32 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
   std::string walked;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const std::string& p = parts[i];
-    walked += (walked.empty() ? "" : ".") + p;
+    if (!walked.empty()) walked += '.';
+    walked += p;
     bool last = i + 1 == parts.size();
     if (cur->kind == ConfigNode::Kind::Seq) {
       ConfigNode* next = nullptr;
       for (auto& item : cur->seq)
         if (const ConfigNode* nm = item.find("name"); nm && nm->scalar == p) next = &item;
-      if (!next && !p.empty() && std::all_of(p.begin(), p.end(), ::isdigit) &&
-          std::stoul(p) < cur->seq.size())
-        next = &cur->seq[std::stoul(p)];
-      if (!next) throw ScenarioError(where, walked, "no list item named '" + p + "'");
+      const bool numeric = !p.empty() && std::all_of(p.begin(), p.end(), [](unsigned char ch) {
+        return std::isdigit(ch) != 0;
+      });
+      if (!next && numeric) {
+        // No std::stoul: an index too large for any integer type is simply no item.
+        std::size_t index = 0;
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), index);
+        if (ec == std::errc() && end == p.data() + p.size() && index < cur->seq.size())
+          next = &cur->seq[index];
+      }
+      if (!next) {
+        std::string msg = "no list item named '" + p + "'";
+        if (numeric) {
+          msg += " (nor at that index: the list has ";
+          msg += std::to_string(cur->seq.size());
+          msg += cur->seq.size() == 1 ? " item)" : " items)";
+        }
+        throw ScenarioError(where, walked, msg);
+      }
       if (last) {
         *next = value;
         return;

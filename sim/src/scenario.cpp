@@ -51,6 +51,29 @@ std::string fmt(double v) {
   return os.str();
 }
 
+// "undefined plan 'x' (did you mean 'y'?); defined: a, b" (or "; none is defined"); `context`
+// goes after the name ("undefined name 'x' for milestone ...").
+std::string undefined(const std::string& what, const std::string& name,
+                      const std::vector<std::string>& defined, const std::string& context = "") {
+  std::string m = "undefined " + what + " '" + name + "'";
+  m += context;
+  m += suggest(name, defined);
+  if (defined.empty())
+    m += "; none is defined";
+  else
+    m += "; defined: " + join(defined);
+  return m;
+}
+
+// "a number in [lo, hi] (unit)"
+std::string range_text(double lo, double hi, const std::string& unit) {
+  std::string r = "a number in [" + fmt(lo) + ", ";
+  r += std::isinf(hi) ? "inf" : fmt(hi);
+  r += "]";
+  if (!unit.empty()) r += " (" + unit + ")";
+  return r;
+}
+
 // A map being read: every key read is remembered; done() rejects the others.
 class Obj {
  public:
@@ -64,8 +87,9 @@ class Obj {
   SourcePos pos() const { return n_ ? n_->pos : fallback_; }
   std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
 
+  // The key's value (nullptr if absent or null); the key becomes known here (listed once).
   const ConfigNode* get(const std::string& k) {
-    known_.push_back(k);
+    if (std::find(known_.begin(), known_.end(), k) == known_.end()) known_.push_back(k);
     if (!n_) return nullptr;
     const ConfigNode* c = n_->find(k);
     if (c && c->kind == ConfigNode::Kind::Null) return nullptr;
@@ -88,28 +112,44 @@ class Obj {
     throw ScenarioError(where, key(k), m);
   }
 
-  double num(const std::string& k, std::optional<double> def, double lo, double hi,
-             const std::string& unit = "") {
-    const ConfigNode* c = get(k);
-    std::string range = "a number in [" + fmt(lo) + ", " + (std::isinf(hi) ? "inf" : fmt(hi)) +
-                        "]" + (unit.empty() ? "" : " (" + unit + ")");
-    if (!c) {
-      if (def) return *def;
-      fail(nullptr, k, "required key is missing: expected " + range);
-    }
-    if (c->kind != ConfigNode::Kind::Scalar || c->quoted)
-      fail(c, k, "expected " + range + ", found " + c->kind_name());
-    double v;
+  // Reads a number in [lo, hi] from a value node, reporting errors under `key_path` as given
+  // (for list items: `seasonality.weekly[6]`).
+  static double number(const ConfigNode& c, const std::string& key_path, double lo, double hi,
+                       const std::string& unit = "") {
+    const std::string range = range_text(lo, hi, unit);
+    if (c.kind != ConfigNode::Kind::Scalar || c.quoted)
+      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.kind_name());
+    double v = 0;
     std::size_t used = 0;
     try {
-      v = std::stod(c->scalar, &used);
+      v = std::stod(c.scalar, &used);
     } catch (...) {
       used = 0;
     }
-    if (used == 0 || used != c->scalar.size() || !std::isfinite(v))
-      fail(c, k, "expected " + range + ", found " + c->kind_name());
-    if (v < lo || v > hi) fail(c, k, "expected " + range + ", found " + c->scalar);
+    if (used == 0 || used != c.scalar.size() || !std::isfinite(v))
+      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.kind_name());
+    if (v < lo || v > hi)
+      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.scalar);
     return v;
+  }
+  // The numbers of the list at key `k` (absent -> empty), items reported as `k[i]`.
+  std::vector<double> numbers(const std::string& k, double lo, double hi,
+                              const std::string& unit = "") {
+    std::vector<double> out;
+    const auto items = list(k);
+    for (std::size_t i = 0; i < items.size(); ++i)
+      out.push_back(number(*items[i], key(k) + "[" + std::to_string(i) + "]", lo, hi, unit));
+    return out;
+  }
+
+  double num(const std::string& k, std::optional<double> def, double lo, double hi,
+             const std::string& unit = "") {
+    const ConfigNode* c = get(k);
+    if (!c) {
+      if (def) return *def;
+      fail(nullptr, k, "required key is missing: expected " + range_text(lo, hi, unit));
+    }
+    return number(*c, key(k), lo, hi, unit);
   }
   double prob(const std::string& k, std::optional<double> def) {
     return num(k, def, 0, 1, "a probability");
@@ -120,10 +160,14 @@ class Obj {
   double mult(const std::string& k, double def = 1) {
     return num(k, def, 0, INFINITY, "a multiplier");
   }
+  // A number in [lo, hi] without a fractional part.
+  double whole(const std::string& k, std::optional<double> def, double lo, double hi) {
+    double v = num(k, def, lo, hi, "a whole number");
+    if (v != std::floor(v)) fail(get(k), k, "expected a whole number, found " + get(k)->scalar);
+    return v;
+  }
   int integer(const std::string& k, std::optional<int> def, int lo, int hi) {
-    double v = num(k, def ? std::optional<double>(*def) : std::nullopt, lo, hi, "a whole number");
-    if (v != std::floor(v)) fail(get(k), k, "expected a whole number, found " + fmt(v));
-    return static_cast<int>(v);
+    return static_cast<int>(whole(k, def ? std::optional<double>(*def) : std::nullopt, lo, hi));
   }
   std::string str(const std::string& k, std::optional<std::string> def) {
     const ConfigNode* c = get(k);
@@ -144,8 +188,8 @@ class Obj {
   }
   std::string choice(const std::string& k, std::optional<std::string> def,
                      const std::vector<std::string>& options) {
-    const ConfigNode* c = get(k);
     std::string v = str(k, def);
+    const ConfigNode* c = get(k);
     if (std::find(options.begin(), options.end(), v) == options.end())
       fail(c, k, "expected one of " + join(options) + ", found '" + v + "'" + suggest(v, options));
     return v;
@@ -231,23 +275,10 @@ Distribution parse_dist(const ConfigNode* node, const std::string& path, SourceP
                  std::to_string(ws.size()));
     double total = 0;
     for (std::size_t i = 0; i < vals.size(); ++i) {
-      Obj dummy(nullptr, o.key("days"));
-      auto read = [&](const ConfigNode* c, const std::string& what) {
-        double v = 0;
-        try {
-          std::size_t used = 0;
-          v = std::stod(c->scalar, &used);
-          if (c->kind != ConfigNode::Kind::Scalar || used != c->scalar.size()) throw 0;
-        } catch (...) {
-          throw ScenarioError(c->pos, o.key(what),
-                              "expected a number >= 0, found " + c->kind_name());
-        }
-        if (v < 0)
-          throw ScenarioError(c->pos, o.key(what), "expected a number >= 0, found " + c->scalar);
-        return v;
-      };
-      d.values.push_back(read(vals[i], "days"));
-      double w = ws.empty() ? 1.0 : read(ws[i], "weights");
+      const std::string at = "[" + std::to_string(i) + "]";
+      d.values.push_back(Obj::number(*vals[i], o.key("days") + at, 0, INFINITY, "days"));
+      double w =
+          ws.empty() ? 1.0 : Obj::number(*ws[i], o.key("weights") + at, 0, INFINITY, "a weight");
       total += w;
       d.cdf.push_back(total);
     }
@@ -296,10 +327,7 @@ int ref(Obj& o, const std::string& k, const std::vector<T>& items, const std::st
   }
   std::string name = o.str(k, std::nullopt);
   int i = index_of(items, name);
-  if (i < 0)
-    o.fail(c, k,
-           "undefined " + what + " '" + name + "'" + suggest(name, names_of(items)) +
-               "; defined: " + join(names_of(items)));
+  if (i < 0) o.fail(c, k, undefined(what, name, names_of(items)));
   return i;
 }
 
@@ -332,10 +360,7 @@ std::pair<int, int> parse_event_ref(Obj& o, const std::string& k, const Scenario
     else
       o.fail(c, k, "event '" + ev + "' takes no :name");
     auto it = std::find(names.begin(), names.end(), arg);
-    if (it == names.end())
-      o.fail(c, k,
-             "undefined name '" + arg + "' for " + ev + suggest(arg, names) +
-                 "; defined: " + join(names));
+    if (it == names.end()) o.fail(c, k, undefined("name", arg, names, " for " + ev));
     a = static_cast<int>(it - names.begin());
   }
   return {type, a};
@@ -419,7 +444,11 @@ int Scenario::channel_index(const std::string& n) const {
 Scenario parse_scenario(const ConfigNode& root) {
   Scenario s;
   Obj o(&root, "");
-  s.format_version = o.integer("format_version", std::nullopt, 1, 1);
+  s.format_version = o.integer("format_version", std::nullopt, 0, 1000000);
+  if (s.format_version != 1)
+    o.fail(
+        o.get("format_version"), "format_version",
+        "unsupported format_version " + std::to_string(s.format_version) + " (this build reads 1)");
   s.name = o.str("name", std::nullopt);
   s.description = o.str("description", "");
   {
@@ -429,7 +458,7 @@ Scenario parse_scenario(const ConfigNode& root) {
     s.start_time = parse_date(c, "start_date");
   }
   s.horizon_days = o.num("horizon_days", 365, 1, 36500, "days");
-  s.seed = static_cast<std::uint64_t>(o.num("seed", 1, 0, 9.007199254740992e15));
+  s.seed = static_cast<std::uint64_t>(o.whole("seed", 1, 0, 9007199254740992.0));  // 2^53
   s.customers = o.num("customers", 1000, 0, 1e12, "expected arrivals over the horizon");
   s.model = o.choice("model", "subscription", {"subscription", "non_contractual"}) == "subscription"
                 ? Scenario::Model::subscription
@@ -446,14 +475,8 @@ Scenario parse_scenario(const ConfigNode& root) {
       if (wk.size() != 7)
         se.fail(o.get("seasonality")->find("weekly"), "weekly",
                 "expected 7 factors (Monday..Sunday), found " + std::to_string(wk.size()));
-      for (int i = 0; i < 7; ++i) {
-        Obj tmp(nullptr, "");
-        ConfigNode wrap;
-        wrap.kind = ConfigNode::Kind::Map;
-        wrap.map.emplace_back("f", *wk[i]);
-        Obj w(&wrap, se.key("weekly[" + std::to_string(i) + "]"));
-        s.weekly[i] = w.num("f", std::nullopt, 0, 100, "a factor");
-      }
+      const auto f = se.numbers("weekly", 0, 100, "a factor");
+      std::copy(f.begin(), f.end(), s.weekly.begin());
     }
     auto yr = se.list("yearly");
     if (!yr.empty()) {
@@ -461,13 +484,8 @@ Scenario parse_scenario(const ConfigNode& root) {
         se.fail(
             o.get("seasonality")->find("yearly"), "yearly",
             "expected 12 monthly factors (January..December), found " + std::to_string(yr.size()));
-      for (int i = 0; i < 12; ++i) {
-        ConfigNode wrap;
-        wrap.kind = ConfigNode::Kind::Map;
-        wrap.map.emplace_back("f", *yr[i]);
-        Obj w(&wrap, se.key("yearly[" + std::to_string(i) + "]"));
-        s.yearly[i] = w.num("f", std::nullopt, 0, 100, "a factor");
-      }
+      const auto f = se.numbers("yearly", 0, 100, "a factor");
+      std::copy(f.begin(), f.end(), s.yearly.begin());
     }
     se.done();
   }
@@ -597,11 +615,13 @@ Scenario parse_scenario(const ConfigNode& root) {
     Obj mo(n, "milestones." + n->find("name")->scalar);
     m.name = mo.str("name", std::nullopt);
     for (const ConfigNode* t : mo.list("tasks")) {
+      if (t->kind != ConfigNode::Kind::Scalar)
+        throw ScenarioError(t->pos, mo.key("tasks"),
+                            "expected the name of an activation task, found " + t->kind_name());
       int i = index_of(s.tasks, t->scalar);
       if (i < 0)
         throw ScenarioError(t->pos, mo.key("tasks"),
-                            "undefined activation task '" + t->scalar + "'" +
-                                suggest(t->scalar, names_of(s.tasks)));
+                            undefined("activation task", t->scalar, names_of(s.tasks)));
       m.tasks.push_back(i);
     }
     m.value_actions = mo.integer("value_actions", 0, 0, 1000000);
@@ -730,13 +750,7 @@ Scenario parse_scenario(const ConfigNode& root) {
     s.csat_wait_penalty_per_hour = cs.num("wait_penalty_per_hour", 0.02, 0, 5, "score per hour");
     cs.done();
     Obj np = se.sub("nps");
-    for (const ConfigNode* d : np.list("survey_days")) {
-      ConfigNode wrap;
-      wrap.kind = ConfigNode::Kind::Map;
-      wrap.map.emplace_back("d", *d);
-      Obj w(&wrap, np.key("survey_days"));
-      s.nps_days.push_back(w.num("d", std::nullopt, 0, 36500, "days"));
-    }
+    s.nps_days = np.numbers("survey_days", 0, 36500, "days");
     s.nps_response_prob = np.prob("response_prob", 0.25);
     s.nps_mean = np.num("mean", 7.2, 0, 10, "score");
     s.nps_sd = np.num("sd", 2.2, 0, 10);
@@ -764,6 +778,8 @@ Scenario parse_scenario(const ConfigNode& root) {
     r.done();
   }
   auto pl = items("playbooks", false);
+  const ConfigNode* referral_prompt_type = nullptr;  // of the first referral_prompt playbook
+  std::string referral_prompt_key;
   for (std::size_t i = 0; i < pl.size(); ++i) {
     const ConfigNode* n = pl[i];
     Playbook p;
@@ -780,7 +796,20 @@ Scenario parse_scenario(const ConfigNode& root) {
       p.event_arg = arg;
     }
     tr.get("event");
-    p.inactive_days = tr.num("inactive_days", 0, 0, 36500, "days");
+    if (has_inactive) {
+      // present, so it must be > 0: a trigger after 0 days without a login would never fire
+      const ConfigNode* c = n->find("trigger")->find("inactive_days");
+      if (c->kind == ConfigNode::Kind::Null)
+        tr.fail(c, "inactive_days",
+                "expected a number > 0 (days without a login), found " + c->kind_name());
+      p.inactive_days = tr.num("inactive_days", std::nullopt, 0, 36500, "days");
+      if (p.inactive_days <= 0)
+        tr.fail(c, "inactive_days",
+                "expected a number > 0 (days without a login), found " + c->scalar +
+                    ": such a trigger would never fire");
+    } else {
+      tr.get("inactive_days");
+    }
     p.count = tr.integer("count", 1, 1, 1000000);
     p.delay_days = tr.num("delay_days", 0, 0, 36500, "days");
     p.repeat = tr.boolean("repeat", false);
@@ -805,10 +834,15 @@ Scenario parse_scenario(const ConfigNode& root) {
                    p.action == Playbook::Action::push || p.action == Playbook::Action::winback;
     p.campaign = ref(ac, "campaign", s.campaigns, "campaign", message);
     if (!message && p.campaign >= 0)
-      ac.fail(n, "campaign", "only email, in_app, push and winback actions send a campaign");
+      ac.fail(ac.get("campaign"), "campaign",
+              "only email, in_app, push and winback actions send a campaign");
     p.discount = ac.num("amount", 0, 0, 1e9, "currency");
     if (p.action == Playbook::Action::call && s.success_team < 0)
-      ac.fail(n, "type", "a call needs a success team (team_roles.success)");
+      ac.fail(ac.get("type"), "type", "a call needs a success team (team_roles.success)");
+    if (p.action == Playbook::Action::referral_prompt && !referral_prompt_type) {
+      referral_prompt_type = ac.get("type");
+      referral_prompt_key = ac.key("type");
+    }
     ac.done();
     Obj ef = po.sub("effect");
     std::string on = ef.choice("on", "always", {"always", "delivered", "opened", "clicked"});
@@ -817,7 +851,7 @@ Scenario parse_scenario(const ConfigNode& root) {
                   : on == "opened"    ? Effect::On::opened
                                       : Effect::On::clicked;
     if (!message && p.effect.on != Effect::On::always)
-      ef.fail(n, "on", "only message actions have delivered/opened/clicked outcomes");
+      ef.fail(ef.get("on"), "on", "only message actions have delivered/opened/clicked outcomes");
     p.effect.churn_x = ef.mult("churn_x");
     p.effect.login_x = ef.mult("login_x");
     p.effect.task_speed_x = ef.num("task_speed_x", 1, 0.01, 100, "a multiplier");
@@ -831,11 +865,8 @@ Scenario parse_scenario(const ConfigNode& root) {
   }
   if (s.playbooks.size() > 32) o.fail(o.get("playbooks"), "playbooks", "at most 32 playbooks");
   o.done();
-  bool any_referral = std::any_of(s.playbooks.begin(), s.playbooks.end(), [](const Playbook& p) {
-    return p.action == Playbook::Action::referral_prompt;
-  });
-  if (any_referral && s.referral_channel < 0)
-    throw ScenarioError(root.pos, "channels",
+  if (referral_prompt_type && s.referral_channel < 0)
+    throw ScenarioError(referral_prompt_type->pos, referral_prompt_key,
                         "a referral_prompt playbook needs a channel with 'referral: true' to "
                         "attribute referred customers to");
   return s;

@@ -33,12 +33,12 @@ struct Segment {
 
 struct Channel {
   std::string name;
-  bool referral = false;       // arrivals only from referral invites; no spend
-  double share = 0;            // share of the scenario's `customers` arriving through this channel
-  double cpm = 0;              // cost per 1000 impressions
-  double ctr = 0.01;           // clicks / impressions
-  double engagement_rate = 0;  // clicks that read content or download
-  double lead_rate = 0.05;     // clicks that become a lead or sign-up
+  bool referral = false;  // arrivals only from referral invites; no spend
+  double share = 0;       // share of the scenario's `customers` arriving through this channel
+  double cpm = 0;         // cost per 1000 impressions
+  double ctr = 0.01;      // clicks / impressions
+  double engagement_rate = 0.3;  // clicks that read content or download
+  double lead_rate = 0.05;       // clicks that become a lead or sign-up
   double fixed_cost_per_day = 0;
 };
 
