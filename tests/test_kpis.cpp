@@ -1189,8 +1189,9 @@ KPI_TEST(Referral, ParticipationInvitesConversionViralityAdvocacy, "referral_par
   expect_value(score1(log, "invites_per_customer"), 0.75, 4);
   // referred customers c, d = 2 / all invites 4 (a 2, c 1, e 1) -> 1/2
   expect_value(score1(log, "invite_conversion_rate"), 0.5, 4);
-  // referred 2 / non-referred converted (a, b, f) 3 -> 2/3
-  expect_value(score1(log, "viral_coefficient"), 2.0 / 3, 3);
+  // converted referred customers: c (d never converted) = 1 / non-referred converted (a, b, f) 3
+  // -> 1/3 (both sides count converted customers only)
+  expect_value(score1(log, "viral_coefficient"), 1.0 / 3, 3);
   // converted with a review or share: a (review), b (share) -> 2/4
   expect_value(score1(log, "advocacy_rate"), 0.5, 4);
 }
@@ -1276,7 +1277,7 @@ KPI_TEST(Replications, MeanStandardErrorAndStudentTInterval, "csat", "nps", "imp
   for (auto [rep, imp] : std::vector<std::pair<int, std::int64_t>>{{0, 1000}, {1, 2000}, {2, 6000}})
     b.channel_day({0, static_cast<std::uint16_t>(rep), 0, day(0), 10, imp, 10, 1, 1});
   auto log = b.build();
-  EXPECT_EQ(log.replications, 1);  // as built
+  EXPECT_EQ(log.replications, 3);  // LogBuilder counts the replications its customers name
   auto r = report(log, {"csat", "nps", "impressions"});
   EXPECT_EQ(r.replications, 3);
   ASSERT_EQ(r.scores.size(), 3u);

@@ -256,9 +256,12 @@ Result cohort_retention(const Context& x) {
   if (cohorts.empty()) return Result::unavailable("no customer converted");
   ResultTable logo{"logo_retention", "cohort", {}, {}, {}},
       active{"active_share", "cohort", {}, {}, {}};
-  for (int k = 0; k < K; ++k)
-    logo.columns.push_back("m" + std::to_string(k)),
-        active.columns.push_back("m" + std::to_string(k));
+  for (int k = 0; k < K; ++k) {
+    std::string col = "m";  // (not "m" + ...: GCC 12 -Wrestrict false positive)
+    col += std::to_string(k);
+    logo.columns.push_back(col);
+    active.columns.push_back(col);
+  }
   const int month_param = static_cast<int>(x.num("month"));
   double pooled_num = 0, pooled_den = 0;
   for (auto& [label, members] : cohorts) {
@@ -1005,10 +1008,12 @@ Result invite_conversion(const Context& x) {
 Result viral_coefficient(const Context& x) {
   double referred = 0, others = 0;
   for (auto c : x.customers) {
+    // both sides count converted customers: referred ones per non-referred one
+    if (x.log.customers[c].converted == kNone) continue;
     if (x.log.customers[c].referrer >= 0)
       referred += 1;
     else
-      others += x.log.customers[c].converted != kNone;
+      others += 1;
   }
   return ratio(referred, others, "non-referred converted customers");
 }
@@ -1669,7 +1674,8 @@ std::vector<KpiDef> build() {
   add({"viral_coefficient",
        "Viral Coefficient",
        "referral",
-       "Referred customers / converted customers who were not referred (new customers each "
+       "Converted referred customers / converted customers who were not referred (new customers "
+       "each "
        "brings).",
        "ratio",
        {E::referral_prompt_shown},
@@ -1774,8 +1780,17 @@ std::string registry_markdown() {
        "interval (Student t). A KPI whose events the log lacks is reported \"not available\" with "
        "the "
        "reason.\n\n";
+  // grouped by area (in order of first appearance), registry order within an area
+  std::vector<std::string> areas;
+  for (const auto& d : registry())
+    if (std::find(areas.begin(), areas.end(), d.area) == areas.end()) areas.push_back(d.area);
+  std::vector<const KpiDef*> ordered;
+  for (const auto& a : areas)
+    for (const auto& d : registry())
+      if (d.area == a) ordered.push_back(&d);
   std::string area;
-  for (const auto& d : registry()) {
+  for (const KpiDef* dp : ordered) {
+    const KpiDef& d = *dp;
     if (d.area != area) o << "## " << (area = d.area) << "\n\n";
     o << "### `" << d.id << "` — " << d.name << "\n"
       << d.definition << "\n\n- unit: " << d.unit << "\n- direction: "

@@ -206,6 +206,8 @@ Log LogBuilder::build() {
       c.channel = r.arg;
   }
   rows_.clear();
+  for (const auto& c : log.customers)
+    log.replications = std::max<std::uint16_t>(log.replications, c.replication + 1);
   return log;
 }
 
