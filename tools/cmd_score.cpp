@@ -2,12 +2,14 @@
 // journeysim score --csv FILE --mapping NAME|FILE: the same for a CSV table (docs/csv-import.md).
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
 
 #include "command.hpp"
+#include "journeysim/eventlog/writer.hpp"
 #include "journeysim/kpi/import.hpp"
 #include "journeysim/kpi/score.hpp"
 
@@ -16,7 +18,7 @@ struct State {
   std::string log, format, by;
   std::string kpis;
   std::vector<std::string> sets;
-  bool tables = false;
+  bool no_tables = false, write = false;
   std::string csv, mapping;
   bool skip_bad_rows = false;
 };
@@ -50,8 +52,10 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--kpi", st->kpis,
                      "Comma-separated KPI ids (default: all; see `journeysim kpis`)");
       sub.add_option("--set", st->sets, "KPI parameter kpi_id.param=value (repeatable)");
-      sub.add_flag("--tables", st->tables,
-                   "JSON: include tables (cohort matrix, time series) [default on]");
+      sub.add_flag("--no-tables", st->no_tables,
+                   "JSON: leave out the tables (cohort matrices, time series, curves)");
+      sub.add_flag("--write", st->write,
+                   "Also store the results in the HDF5 log under /kpi (with the parameters used)");
       return [st, &g] {
         namespace kpi = journeysim::kpi;
         kpi::ScoreOptions o;
@@ -75,8 +79,26 @@ const bool registered = journeysim::cli::register_command(
         auto report = kpi::score(log, o);
         std::string format =
             st->format.empty() ? (isatty(STDOUT_FILENO) ? "table" : "json") : st->format;
+        if (st->write) {
+          if (st->log.empty()) throw std::runtime_error("score --write needs an HDF5 event log");
+          journeysim::eventlog::KpiRows rows;
+          for (const auto& k : report.scores) {
+            rows.id.push_back(k.id);
+            rows.group.push_back(k.group);
+            rows.available.push_back(k.replications > 0);
+            rows.value.push_back(k.replications > 0 ? k.mean : NAN);
+            rows.se.push_back(k.se);
+            rows.ci_low.push_back(k.ci_low);
+            rows.ci_high.push_back(k.ci_high);
+            rows.n.push_back(k.result.n);
+          }
+          nlohmann::json params = o.params;
+          params["--by"] = o.by;
+          journeysim::eventlog::write_kpi_results(st->log, kpi::to_json(report).dump(),
+                                                  params.dump(), rows);
+        }
         if (format == "json")
-          std::cout << kpi::to_json(report).dump(1) << "\n";
+          std::cout << kpi::to_json(report, !st->no_tables).dump(1) << "\n";
         else if (format == "csv")
           std::cout << kpi::to_csv(report);
         else

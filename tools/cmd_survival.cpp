@@ -1,5 +1,6 @@
 // `journeysim survival`: Kaplan-Meier curves, median, restricted mean and log-rank test from a
 // CSV file with one row per customer (duration + event indicator [+ group]).
+#include <algorithm>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -8,12 +9,14 @@
 #include <vector>
 
 #include "command.hpp"
+#include "journeysim/kpi/score.hpp"
 #include "journeysim/kpi/survival.hpp"
 #include "journeysim/kpi/table.hpp"
 
 namespace {
 
 struct SurvivalState {
+  std::string log;
   std::string csv;
   std::string duration;
   std::string event;
@@ -25,8 +28,47 @@ struct SurvivalState {
   bool skip_bad_rows = false;
 };
 
+// On an event log: acquisition (conversion) -> first churn, in days, censored at the log's end.
+int run_survival_log(const SurvivalState& st) {
+  using namespace journeysim::kpi;
+  Log log = load_event_log(st.log);
+  Lifetimes lt = lifetimes(log, st.by);
+  if (lt.days.empty()) throw std::runtime_error(st.log + ": no customer converted");
+  KmOptions opt;
+  opt.conf_level = st.conf_level;
+  opt.conf_type = parse_conf_type(st.conf_type);
+  if (st.rmst_tau > 0) opt.rmst_tau = st.rmst_tau;
+  std::vector<std::string> none;
+  SurvivalAnalysis a = analyze_survival(lt.days, lt.churned, st.by.empty() ? none : lt.group, opt);
+  if (st.format == "json") {
+    nlohmann::json j = to_json(a);
+    j["input"] = {{"file", st.log},
+                  {"duration", "days from conversion to first churn (censored at the log's end)"},
+                  {"by", st.by.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.by)},
+                  {"rows_used", lt.days.size()}};
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << to_table(a);
+  }
+  return 0;
+}
+
 int run_survival(const SurvivalState& st, bool quiet) {
   using namespace journeysim::kpi;
+  if (!st.log.empty() && !st.csv.empty())
+    throw std::runtime_error("survival: give an event log or --csv, not both");
+  if (st.log.empty() && st.csv.empty())
+    throw std::runtime_error("survival: give an event log (LOG.h5) or --csv FILE");
+  if (!st.log.empty()) {
+    static const std::vector<std::string> dims = {"",     "channel", "segment",
+                                                  "plan", "cohort",  "market"};
+    if (std::find(dims.begin(), dims.end(), st.by) == dims.end())
+      throw std::runtime_error(
+          "survival: on an event log --by is channel, segment, plan, cohort or market");
+    return run_survival_log(st);
+  }
+  if (st.duration.empty() || st.event.empty())
+    throw std::runtime_error("survival --csv: --duration and --event are required");
   TableOptions topt;
   topt.bad_rows = st.skip_bad_rows ? BadRowPolicy::kSkip : BadRowPolicy::kError;
   Table table = Table::read(st.csv, topt);
@@ -111,18 +153,17 @@ int run_survival(const SurvivalState& st, bool quiet) {
 const bool registered = journeysim::cli::register_command(
     60, "survival",
     "Kaplan-Meier survival curves (log-log CI), median, restricted mean and log-rank test from "
-    "a CSV of durations",
+    "a CSV of durations or an event log (conversion -> churn)",
     [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
       auto st = std::make_shared<SurvivalState>();
+      sub.add_option("log", st->log,
+                     "Event log (HDF5): lifetimes from conversion to first churn, in days");
       sub.add_option("--csv", st->csv, "CSV file, one row per subject, with a header row")
-          ->required()
           ->check(CLI::ExistingFile);
-      sub.add_option("--duration", st->duration, "Column with the duration (time to event)")
-          ->required();
+      sub.add_option("--duration", st->duration, "CSV: column with the duration (time to event)");
       sub.add_option("--event", st->event,
                      "Event indicator: COL=VALUE (event when the cell equals VALUE) or COL "
-                     "(numeric, non-zero = event); other rows are right-censored")
-          ->required();
+                     "(numeric, non-zero = event); other rows are right-censored");
       sub.add_option("--by", st->by, "Column whose values define groups (adds a log-rank test)");
       sub.add_option("--rmst-tau", st->rmst_tau,
                      "Upper limit of the restricted mean survival time (default: the largest "

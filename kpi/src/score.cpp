@@ -29,7 +29,6 @@ std::string month_of(std::int64_t t) {
   return b;
 }
 
-// The group label of a customer for a breakdown, or "" to leave it out.
 std::string group_of(const Log& log, const CustomerInfo& c, const std::string& by) {
   if (by.empty()) return "all";
   if (by == "channel") return log.name("channels", c.channel);
@@ -53,6 +52,35 @@ std::string fmt(double v) {
     std::snprintf(b, sizeof b, "%.4g", v);
   return b;
 }
+
+}  // namespace
+
+std::string group_label(const Log& log, const CustomerInfo& c, const std::string& by) {
+  return group_of(log, c, by);
+}
+
+Lifetimes lifetimes(const Log& log, const std::string& by) {
+  Lifetimes out;
+  const auto churned = static_cast<std::uint8_t>(EventType::churned);
+  for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
+    const auto& ci = log.customers[c];
+    if (ci.converted == kNone) continue;
+    std::string g = group_of(log, ci, by);
+    if (g.empty()) continue;
+    std::int64_t churn = kNone;
+    for (std::uint64_t i = log.offsets[c]; i < log.offsets[c + 1]; ++i)
+      if (log.type[i] == churned && log.time[i] >= ci.converted) {
+        churn = log.time[i];
+        break;
+      }
+    out.days.push_back(std::max(0.0, days((churn != kNone ? churn : log.end) - ci.converted)));
+    out.churned.push_back(churn != kNone);
+    out.group.push_back(by.empty() ? std::string() : g);
+  }
+  return out;
+}
+
+namespace {
 
 nlohmann::json num(double v) {
   return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);

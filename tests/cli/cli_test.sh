@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 case "$CASE" in
 help)
   out=$("$BIN" --help) || fail "--help exited non-zero"
-  for c in validate run export; do grep -q "^  $c " <<<"$out" || fail "--help does not list $c"; done
+  for c in validate run export score kpis survival clv; do grep -q "^  $c " <<<"$out" || fail "--help does not list $c"; done
   "$BIN" run --help | grep -q -- "--part" || fail "run --help lacks --part"
   ;;
 validate)
@@ -47,6 +47,15 @@ assert f["meta/seed"][()] == 20261122
 print("h5py ok", n, "events")
 PY
   fi
+  "$BIN" score "$WORK/a.h5" --format json --kpi monthly_churn_rate,nps >"$WORK/score.json" || fail "score failed"
+  grep -q '"id": "monthly_churn_rate"' "$WORK/score.json" || fail "score json lacks the KPI"
+  "$BIN" score "$WORK/a.h5" --format table --kpi nps | grep -q "Net Promoter Score" || fail "score table"
+  "$BIN" score "$WORK/a.h5" --write --format csv >/dev/null || fail "score --write failed"
+  h5dump -d /kpi/id "$WORK/a.h5" >"$WORK/kpi.txt" || fail "no /kpi after --write"
+  grep -q avg_customer_lifespan "$WORK/kpi.txt" || fail "/kpi/id lacks KPIs"
+  "$BIN" survival "$WORK/a.h5" --by segment --format json >"$WORK/surv.json" || fail "survival on a log failed"
+  grep -q '"logrank"' "$WORK/surv.json" || fail "survival json lacks the log-rank test"
+  "$BIN" kpis | grep -q "^nps " || fail "kpis does not list nps"
   "$BIN" -q export "$WORK/a.h5" --csv "$WORK/csv" || fail "export failed"
   head -1 "$WORK/csv/events.csv" | grep -q '^time,customer,type' || fail "events.csv header"
   ;;

@@ -64,3 +64,18 @@ class EventLogWriter {
 };
 
 }  // namespace journeysim::eventlog
+
+namespace journeysim::eventlog {
+
+// KPI results stored into an existing event log under /kpi (replacing any earlier /kpi).
+struct KpiRows {
+  std::vector<std::string> id, group;
+  std::vector<double> value, se, ci_low, ci_high, n;
+  std::vector<std::uint8_t> available;
+};
+// The log is copied to a temporary file, /kpi written there, and the copy renamed over the log,
+// so an interrupted write leaves the original untouched.
+void write_kpi_results(const std::string& log_path, const std::string& report_json,
+                       const std::string& params_json, const KpiRows& rows);
+
+}  // namespace journeysim::eventlog

@@ -33,6 +33,19 @@ struct ScoreReport {
 
 ScoreReport score(const Log& log, const ScoreOptions& options);
 
+// The group of a customer for a breakdown ("" = not in any group, "all" when `by` is empty).
+// `by`: channel, segment, plan, cohort (conversion month) or market.
+std::string group_label(const Log& log, const CustomerInfo& customer, const std::string& by);
+
+// Lifetimes of converted customers: days from conversion to first churn (event = 1), or to the
+// end of the log (censored, event = 0), with each customer's group for `by`.
+struct Lifetimes {
+  std::vector<double> days;
+  std::vector<std::uint8_t> churned;
+  std::vector<std::string> group;
+};
+Lifetimes lifetimes(const Log& log, const std::string& by = "");
+
 nlohmann::json to_json(const ScoreReport& report, bool include_tables = true);
 std::string to_text(const ScoreReport& report);
 std::string to_csv(const ScoreReport& report);
