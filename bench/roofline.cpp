@@ -1,0 +1,98 @@
+// The bare work of a run, to compare the simulator with: draw the same number of Philox blocks,
+// produce the same event bytes in memory, and write the same events to HDF5 with the same layout
+// and filters (shuffle + deflate, parallel chunk compression). Nothing else: no model.
+//
+//   roofline --from RUN.h5 --blocks B [--threads T] [--compression L]
+// prints one line of key=value figures (seconds and events per second for each phase).
+#include <tbb/global_control.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_reduce.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "journeysim/eventlog/reader.hpp"
+#include "journeysim/eventlog/writer.hpp"
+#include "journeysim/sim/rng.hpp"
+
+using namespace journeysim;
+using Clock = std::chrono::steady_clock;
+
+int main(int argc, char** argv) {
+  std::string from;
+  std::uint64_t blocks = 0;
+  int threads = 0, level = 4;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string a = argv[i], v = argv[i + 1];
+    if (a == "--from") from = v;
+    else if (a == "--blocks") blocks = std::stoull(v);
+    else if (a == "--threads") threads = std::stoi(v);
+    else if (a == "--compression") level = std::stoi(v);
+    else {
+      std::fprintf(stderr, "usage: roofline --from RUN.h5 --blocks B [--threads T] [--compression L]\n");
+      return 2;
+    }
+  }
+  if (from.empty()) {
+    std::fprintf(stderr, "roofline: --from RUN.h5 is required\n");
+    return 2;
+  }
+  std::unique_ptr<tbb::global_control> gc;
+  if (threads > 0)
+    gc = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
+  // the events of the real run (not timed)
+  eventlog::EventLogReader r(from);
+  const std::uint64_t n = r.event_count();
+  eventlog::EventColumns cols;
+  r.read_events(0, n, cols);
+  std::vector<eventlog::Event> ev(n);
+  for (std::uint64_t i = 0; i < n; ++i)
+    ev[i] = {cols.time[i], cols.customer[i], cols.arg[i], cols.value[i], cols.market[i],
+             cols.replication[i], static_cast<eventlog::EventType>(cols.type[i])};
+
+  // 1. random numbers: the same number of Philox4x32-10 blocks, in parallel
+  auto t0 = Clock::now();
+  const std::uint64_t per = 4096;
+  std::uint32_t sink = tbb::parallel_reduce(
+      tbb::blocked_range<std::uint64_t>(0, (blocks + per - 1) / per), std::uint32_t{0},
+      [&](const tbb::blocked_range<std::uint64_t>& rg, std::uint32_t acc) {
+        for (std::uint64_t k = rg.begin(); k != rg.end(); ++k) {
+          sim::Stream s(7, k, sim::Purpose::login);
+          for (std::uint64_t j = 0; j < per * 4; ++j) acc ^= s();
+        }
+        return acc;
+      },
+      [](std::uint32_t a, std::uint32_t b) { return a ^ b; });
+  double rng_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // 2. producing the event bytes in memory (the engine's per-event output: one Event each)
+  t0 = Clock::now();
+  std::vector<eventlog::Event> out(n);
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, n), [&](const tbb::blocked_range<std::uint64_t>& rg) {
+    std::memcpy(out.data() + rg.begin(), ev.data() + rg.begin(), (rg.end() - rg.begin()) * sizeof(eventlog::Event));
+  });
+  double mem_s = std::chrono::duration<double>(Clock::now() - t0).count();
+
+  // 3. writing them to HDF5 with the run's layout and filters
+  const auto path = (std::filesystem::temp_directory_path() / "journeysim_roofline.h5").string();
+  t0 = Clock::now();
+  {
+    eventlog::WriterOptions wo;
+    wo.compression_level = level;
+    eventlog::EventLogWriter w(path, eventlog::Metadata{}, wo);
+    for (std::uint64_t i = 0; i < n; i += 1 << 16)
+      w.append_events(std::span(out).subspan(i, std::min<std::uint64_t>(1 << 16, n - i)));
+    w.commit();
+  }
+  double file_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::filesystem::remove(path);
+  std::printf("events=%llu blocks=%llu rng_s=%.4f memory_s=%.4f file_s=%.4f "
+              "roofline_memory_eps=%.0f roofline_file_eps=%.0f check=%u\n",
+              static_cast<unsigned long long>(n), static_cast<unsigned long long>(blocks), rng_s, mem_s,
+              file_s, n / (rng_s + mem_s), n / (rng_s + file_s), sink & 1);
+  return 0;
+}
