@@ -1002,11 +1002,16 @@ class Market {
         fire_playbook(c, o, idx, t, p.arg);
         break;
       case Pend::effect_start: {
-        // task_speed_x: activation tasks still pending finish that much sooner
+        // task_speed_x: activation tasks and the time-based stage transition still pending
+        // finish that much sooner
         const double speed = s_.playbooks[p.arg].effect.task_speed_x;
-        if (speed != 1.0)
+        if (speed != 1.0) {
           for (auto& a : c.agenda)
             if (a.kind == Pend::task && a.t > t) a.t = t + (a.t - t) / speed;
+          // and a pending time-based stage transition (onboarding, implementation, ...)
+          if (c.next[S_STAGE] > t && c.next[S_STAGE] < kInf)
+            c.next[S_STAGE] = t + (c.next[S_STAGE] - t) / speed;
+        }
         c.effects.push_back({t + s_.playbooks[p.arg].effect.days, p.arg});
         c.agenda.push_back({t + s_.playbooks[p.arg].effect.days, 0, Pend::effect_end, p.arg});
         rates_changed(c, o, t);
