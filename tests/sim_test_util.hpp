@@ -24,6 +24,15 @@ struct VectorSink : sim::EventSink {
   }
 };
 
+// Simulates `s` with 2 threads into memory.
+inline VectorSink run_in_memory(const sim::Scenario& s) {
+  VectorSink sink;
+  sim::RunOptions o;
+  o.threads = 2;
+  sim::simulate(s, o, sink);
+  return sink;
+}
+
 inline sim::Scenario scenario_from_yaml(const std::string& text) {
   sim::Scenario s = sim::parse_scenario(sim::parse_yaml_string(text, "<test>"));
   return s;

@@ -17,11 +17,7 @@ using journeysim::test::VectorSink;
 
 namespace {
 VectorSink run(const sim::Scenario& s) {
-  VectorSink sink;
-  sim::RunOptions o;
-  o.threads = 2;
-  sim::simulate(s, o, sink);
-  return sink;
+  return test::run_in_memory(s);
 }
 sim::Scenario saas(std::vector<std::string> sets) {
   sets.insert(sets.begin(), {"customers=3000", "horizon_days=180"});

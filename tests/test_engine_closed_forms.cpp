@@ -34,11 +34,7 @@ std::string base_yaml(const std::string& customers, const std::string& horizon,
 }
 
 VectorSink run(const sim::Scenario& s) {
-  VectorSink sink;
-  sim::RunOptions o;
-  o.threads = 2;
-  sim::simulate(s, o, sink);
-  return sink;
+  return test::run_in_memory(s);
 }
 
 double mean(const std::vector<double>& v) {

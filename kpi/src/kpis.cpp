@@ -119,14 +119,6 @@ int month_index(const Log& log, std::int64_t t) {
 int n_months(const Log& log) {
   return static_cast<int>(std::floor(days(log.end - log.start) / kMonthDays + 1e-9));
 }
-std::string month_label(std::int64_t t) {
-  using namespace std::chrono;
-  year_month_day ymd{floor<std::chrono::days>(sys_seconds{seconds{t}})};
-  char b[16];
-  std::snprintf(b, sizeof b, "%04d-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()));
-  return b;
-}
 
 // Label of whole month k (0-based) of the log: the calendar month of its midpoint. (A 30.44-day
 // month's start or end can fall in a neighbouring calendar month, which gave duplicate labels.)

@@ -3,12 +3,23 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <numeric>
 #include <stdexcept>
 
 #include "journeysim/eventlog/reader.hpp"
 
 namespace journeysim::kpi {
+
+std::string month_label(std::int64_t t) {
+  using namespace std::chrono;
+  year_month_day ymd{floor<std::chrono::days>(sys_seconds{seconds{t}})};
+  char b[16];
+  std::snprintf(b, sizeof b, "%04d-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()));
+  return b;
+}
 
 const std::vector<std::string>& Log::names_of(const std::string& ns) const {
   static const std::vector<std::string> empty;

@@ -20,21 +20,12 @@ double t_quantile_975(int df) {
 
 namespace {
 
-std::string month_of(std::int64_t t) {
-  using namespace std::chrono;
-  year_month_day ymd{floor<std::chrono::days>(sys_seconds{seconds{t}})};
-  char b[16];
-  std::snprintf(b, sizeof b, "%04d-%02u", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()));
-  return b;
-}
-
 std::string group_of(const Log& log, const CustomerInfo& c, const std::string& by) {
   if (by.empty()) return "all";
   if (by == "channel") return log.name("channels", c.channel);
   if (by == "segment") return log.name("segments", c.segment);
   if (by == "plan") return c.first_plan < 0 ? "" : log.name("plans", c.first_plan);
-  if (by == "cohort") return c.converted == kNone ? "" : month_of(c.converted);
+  if (by == "cohort") return c.converted == kNone ? "" : month_label(c.converted);
   if (by == "market") return std::to_string(c.market);
   throw std::runtime_error("--by: expected channel, segment, plan, cohort or market, found '" + by +
                            "'");

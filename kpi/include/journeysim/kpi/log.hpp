@@ -110,5 +110,7 @@ inline constexpr double kDay = 86400.0;
 inline double days(std::int64_t seconds) {
   return static_cast<double>(seconds) / kDay;
 }
+// "YYYY-MM" of a Unix time (UTC): cohort and time-series labels.
+std::string month_label(std::int64_t unix_seconds);
 
 }  // namespace journeysim::kpi
