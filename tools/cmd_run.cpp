@@ -97,7 +97,7 @@ const bool registered = journeysim::cli::register_command(
           std::printf("units         %llu (replications x markets, part %s)\n",
                       static_cast<unsigned long long>(r.stats.units), st->part.c_str());
           std::printf("customers     %llu\n", static_cast<unsigned long long>(r.stats.customers));
-          std::printf("events        %llu in %.2f s (%.2f M events/s)\n",
+          std::printf("events        %llu in %.3f s (%.2f M events/s)\n",
                       static_cast<unsigned long long>(r.stats.events), r.seconds,
                       r.stats.events / r.seconds / 1e6);
           std::printf("random draws  %.1f M Philox blocks (%.2f per event)\n",
