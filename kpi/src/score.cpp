@@ -215,7 +215,8 @@ nlohmann::json to_json(const ScoreReport& r, bool tables) {
       k["n"] = s.result.n;
       nlohmann::json extra = nlohmann::json::object();
       for (const auto& [name, v] : s.result.extra) extra[name] = num(v);
-      k["extra"] = extra;
+      k["extra"] = extra;  // secondary figures and tables: replication 0's
+      if (r.replications > 1) k["extra_from_replication"] = 0;
       if (tables && !s.result.tables.empty()) {
         nlohmann::json ts = nlohmann::json::array();
         for (const auto& t : s.result.tables) {
@@ -246,7 +247,8 @@ std::string to_text(const ScoreReport& r) {
   o << "KPI report: " << (r.scenario.empty() ? r.source : r.scenario) << "  (" << r.source << ")\n";
   if (r.replications > 1)
     o << r.replications
-      << " replications: value = mean, +/- = half-width of the 95% CI (Student t)\n";
+      << " replications: value = mean, +/- = half-width of the 95% CI (Student t); the figures"
+         " after the unit are those of replication 0\n";
   // areas in pipeline order, KPIs in registry order within an area
   static const std::vector<std::string> areas = {"acquisition", "activation", "adoption",
                                                  "retention",   "revenue",    "messages",
