@@ -18,9 +18,7 @@ double t_quantile_975(int df) {
   return boost::math::quantile(boost::math::students_t(df), 0.975);
 }
 
-namespace {
-
-std::string group_of(const Log& log, const CustomerInfo& c, const std::string& by) {
+std::string group_label(const Log& log, const CustomerInfo& c, const std::string& by) {
   if (by.empty()) return "all";
   if (by == "channel") return log.name("channels", c.channel);
   if (by == "segment") return log.name("segments", c.segment);
@@ -30,6 +28,8 @@ std::string group_of(const Log& log, const CustomerInfo& c, const std::string& b
   throw std::runtime_error("--by: expected channel, segment, plan, cohort or market, found '" + by +
                            "'");
 }
+
+namespace {
 
 std::string fmt(double v) {
   if (std::isnan(v)) return "-";
@@ -46,17 +46,13 @@ std::string fmt(double v) {
 
 }  // namespace
 
-std::string group_label(const Log& log, const CustomerInfo& c, const std::string& by) {
-  return group_of(log, c, by);
-}
-
 Lifetimes lifetimes(const Log& log, const std::string& by) {
   Lifetimes out;
   const auto churned = static_cast<std::uint8_t>(EventType::churned);
   for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
     const auto& ci = log.customers[c];
     if (ci.converted == kNone) continue;
-    std::string g = group_of(log, ci, by);
+    std::string g = group_label(log, ci, by);
     if (g.empty()) continue;
     std::int64_t churn = kNone;
     for (std::uint64_t i = log.offsets[c]; i < log.offsets[c + 1]; ++i)
@@ -105,7 +101,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> pop;
   for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
     const auto& ci = log.customers[c];
-    std::string g = group_of(log, ci, opt.by);
+    std::string g = group_label(log, ci, opt.by);
     if (g.empty()) continue;
     auto& v = pop[g];
     if (v.empty()) v.resize(rep.replications);

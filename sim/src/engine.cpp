@@ -93,7 +93,6 @@ struct Customer {
   std::uint16_t counters[kCounters] = {};
   std::int16_t stage = -1, next_stage = -1, plan = -1, segment = 0, channel = 0;
   std::int32_t seats = 1;
-  std::uint8_t nps_index = 0;
   Phase phase = Phase::none;
   bool onboarding_done = false;
 
@@ -176,7 +175,7 @@ class Market {
     const int days = static_cast<int>(std::ceil(s_.horizon_days));
     for (std::int32_t e = 0; e < n_epochs_; ++e) {
       if (g_interrupt.load()) throw Interrupted();
-      const double t0 = e * epoch, t1 = std::min(s_.horizon_days, (e + 1) * epoch);
+      const double t1 = std::min(s_.horizon_days, (e + 1) * epoch);
       // 1. arrivals of the days that start in this epoch
       std::vector<eventlog::ChannelDayRow> channel_rows;
       while (next_day < days && next_day < t1) {
@@ -219,7 +218,6 @@ class Market {
       serve_requests(requests, e + 1);
       create_referred(referrals, e + 1);
       if (progress) progress(t1 / s_.horizon_days);
-      (void)t0;
     }
     // customers table
     std::vector<eventlog::CustomerRow> rows;
@@ -290,8 +288,7 @@ class Market {
   }
 
   int counter_of(int type, int arg) {
-    for (std::size_t i = 0; i < counter_keys_.size(); ++i)
-      if (counter_keys_[i].type == type && counter_keys_[i].arg == arg) return static_cast<int>(i);
+    if (int k = find_counter(type, arg); k >= 0) return k;
     if (counter_keys_.size() >= kCounters)
       throw std::runtime_error(
           "scenario counts more than 16 distinct events in transitions and playbooks");
@@ -519,10 +516,14 @@ class Market {
   }
 
   // -- logins: non-homogeneous Poisson by thinning against the current maximum rate
-  double login_rate(const Customer& c, double t) const {
+  // Logins per day before engagement decay and seasonality: segment x stage x effects.
+  double login_base_rate(const Customer& c) const {
     double r = s_.logins_per_week / 7.0 * s_.segments[c.segment].login_x;
     if (c.stage >= 0) r *= s_.stages[c.stage].login_x;
-    r *= effect_product(c, &Effect::login_x);
+    return r * effect_product(c, &Effect::login_x);
+  }
+  double login_rate(const Customer& c, double t) const {
+    double r = login_base_rate(c);
     if (s_.engagement_decay_days > 0 && c.product_start >= 0)
       r *= s_.engagement_floor +
            (1 - s_.engagement_floor) * std::exp(-(t - c.product_start) / s_.engagement_decay_days);
@@ -533,9 +534,8 @@ class Market {
       c.next[S_LOGIN] = kInf;
       return;
     }
-    double rmax = s_.logins_per_week / 7.0 * s_.segments[c.segment].login_x *
-                  (c.stage >= 0 ? s_.stages[c.stage].login_x : 1) *
-                  effect_product(c, &Effect::login_x) * max_season_;
+    // decay only lowers the rate, so the base rate at the highest season bounds it (thinning)
+    const double rmax = login_base_rate(c) * max_season_;
     c.login_rate_max = rmax;
     if (rmax <= 0) {
       c.next[S_LOGIN] = kInf;
@@ -544,6 +544,13 @@ class Market {
     Stream st = stream(c, Purpose::login);
     c.next[S_LOGIN] = t + st.exponential(1.0 / rmax);
     save(c, Purpose::login, st, o);
+  }
+
+  void schedule_ticket(Customer& c, double t, BlockOut& o) {
+    if (s_.tickets_per_month <= 0) return;
+    Stream tk = stream(c, Purpose::tickets);
+    c.next[S_TICKET] = t + tk.exponential(kMonth / s_.tickets_per_month);
+    save(c, Purpose::tickets, tk, o);
   }
 
   double sample_revchange_gap(Customer& c, BlockOut& o) {
@@ -608,11 +615,7 @@ class Market {
     }
     save(c, Purpose::tasks, st, o);
     enter_stage(c, o, idx, t, 0);
-    if (s_.tickets_per_month > 0) {
-      Stream tk = stream(c, Purpose::tickets);
-      c.next[S_TICKET] = t + tk.exponential(kMonth / s_.tickets_per_month);
-      save(c, Purpose::tickets, tk, o);
-    }
+    schedule_ticket(c, t, o);
     if (has_inactivity_) arm_inactivity(c, t);
   }
 
@@ -646,7 +649,6 @@ class Market {
       c.next[S_REVCHANGE] = t + sample_revchange_gap(c, o);
       start_churn_clock(c, t, o);
       if (first && !s_.nps_days.empty()) {
-        c.nps_index = 0;
         c.agenda.push_back({t + s_.nps_days[0], 0, Pend::nps, 0});
       }
     }
@@ -837,9 +839,7 @@ class Market {
         if (!live(c)) break;
         emit(c, o, idx, t, EventType::support_ticket);
         o.requests.push_back({t, idx, Req::support, -1});
-        Stream tk = stream(c, Purpose::tickets);
-        c.next[S_TICKET] = t + tk.exponential(kMonth / s_.tickets_per_month);
-        save(c, Purpose::tickets, tk, o);
+        schedule_ticket(c, t, o);
         break;
       }
       case S_PURCHASE: {
@@ -927,11 +927,7 @@ class Market {
     start_churn_clock(c, t, o);
     c.last_login = t;
     enter_stage(c, o, idx, t, s_.reactivation_stage);
-    if (s_.tickets_per_month > 0) {
-      Stream tk = stream(c, Purpose::tickets);
-      c.next[S_TICKET] = t + tk.exponential(kMonth / s_.tickets_per_month);
-      save(c, Purpose::tickets, tk, o);
-    }
+    schedule_ticket(c, t, o);
   }
 
   void check_milestones(Customer& c, BlockOut& o, std::uint32_t idx, double t) {
