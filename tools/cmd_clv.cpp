@@ -284,28 +284,22 @@ int run_clv(const ClvState& st) {
   // BG/NBD or Pareto/NBD (+ Gamma-Gamma for spend when monetary values are known).
   std::function<double(double, double, double, double)> cond;  // (t, x, t_x, T)
   std::function<double(double, double, double)> alive;
+  // Records a BG/NBD or Pareto/NBD fit and binds its prediction functions.
+  auto use_fit = [&](const auto& fit) {
+    out["params"] = to_json(fit.params);
+    out["log_likelihood"] = fit.log_likelihood;
+    out["n"] = fit.n;
+    out["converged"] = fit.converged;
+    const auto p = fit.params;
+    cond = [p](double t, double x, double tx, double T) {
+      return conditional_expected_purchases(p, t, x, tx, T);
+    };
+    alive = [p](double x, double tx, double T) { return p_alive(p, x, tx, T); };
+  };
   if (st.model == "bgnbd") {
-    auto fit = fit_bgnbd(data);
-    out["params"] = to_json(fit.params);
-    out["log_likelihood"] = fit.log_likelihood;
-    out["n"] = fit.n;
-    out["converged"] = fit.converged;
-    const BgNbdParams p = fit.params;
-    cond = [p](double t, double x, double tx, double T) {
-      return conditional_expected_purchases(p, t, x, tx, T);
-    };
-    alive = [p](double x, double tx, double T) { return p_alive(p, x, tx, T); };
+    use_fit(fit_bgnbd(data));
   } else if (st.model == "pareto-nbd") {
-    auto fit = fit_pareto_nbd(data);
-    out["params"] = to_json(fit.params);
-    out["log_likelihood"] = fit.log_likelihood;
-    out["n"] = fit.n;
-    out["converged"] = fit.converged;
-    const ParetoNbdParams p = fit.params;
-    cond = [p](double t, double x, double tx, double T) {
-      return conditional_expected_purchases(p, t, x, tx, T);
-    };
-    alive = [p](double x, double tx, double T) { return p_alive(p, x, tx, T); };
+    use_fit(fit_pareto_nbd(data));
   } else {
     throw std::runtime_error("unknown model '" + st.model + "'");
   }

@@ -38,6 +38,25 @@ Patterns compress(const RfmData& d) {
   return p;
 }
 
+// Weighted sums of a counting model's per-customer log-likelihood log_likelihood(p, x, t_x, T)
+// (found by argument-dependent lookup): over the customers, and over the compressed patterns.
+template <class Params>
+double summed_log_likelihood(const Params& p, const RfmData& d) {
+  double ll = 0;
+  for (std::size_t i = 0; i < d.size(); ++i)
+    ll += d.w(i) * log_likelihood(p, d.x[i], d.t_x[i], d.T[i]);
+  return ll;
+}
+template <class Params>
+auto pattern_log_likelihood(const Patterns& pt) {
+  return [&pt](const Params& p) {
+    double s = 0;
+    for (std::size_t i = 0; i < pt.x.size(); ++i)
+      s += pt.w[i] * log_likelihood(p, pt.x[i], pt.t_x[i], pt.T[i]);
+    return s;
+  };
+}
+
 double mean_of(const std::vector<double>& v, const std::vector<double>& w) {
   double s = 0, sw = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
@@ -117,21 +136,13 @@ double log_likelihood(const BgNbdParams& p, double x, double t_x, double T) {
 
 double log_likelihood(const BgNbdParams& p, const RfmData& d) {
   check_positive({p.r, p.alpha, p.a, p.b}, "BG/NBD");
-  double ll = 0;
-  for (std::size_t i = 0; i < d.size(); ++i)
-    ll += d.w(i) * log_likelihood(p, d.x[i], d.t_x[i], d.T[i]);
-  return ll;
+  return summed_log_likelihood(p, d);
 }
 
 FitResult<BgNbdParams> fit_bgnbd(const RfmData& data, const FitOptions& options) {
   data.validate();
   const Patterns pt = compress(data);
-  auto ll = [&](const BgNbdParams& p) {
-    double s = 0;
-    for (std::size_t i = 0; i < pt.x.size(); ++i)
-      s += pt.w[i] * log_likelihood(p, pt.x[i], pt.t_x[i], pt.T[i]);
-    return s;
-  };
+  auto ll = pattern_log_likelihood<BgNbdParams>(pt);
   const double mt = std::max(mean_of(pt.T, pt.w), 1e-3);
   return fit_positive<BgNbdParams>(
       4,
@@ -251,21 +262,13 @@ double log_likelihood_by_quadrature(const ParetoNbdParams& p, double x, double t
 
 double log_likelihood(const ParetoNbdParams& p, const RfmData& d) {
   check_positive({p.r, p.alpha, p.s, p.beta}, "Pareto/NBD");
-  double ll = 0;
-  for (std::size_t i = 0; i < d.size(); ++i)
-    ll += d.w(i) * log_likelihood(p, d.x[i], d.t_x[i], d.T[i]);
-  return ll;
+  return summed_log_likelihood(p, d);
 }
 
 FitResult<ParetoNbdParams> fit_pareto_nbd(const RfmData& data, const FitOptions& options) {
   data.validate();
   const Patterns pt = compress(data);
-  auto ll = [&](const ParetoNbdParams& p) {
-    double s = 0;
-    for (std::size_t i = 0; i < pt.x.size(); ++i)
-      s += pt.w[i] * log_likelihood(p, pt.x[i], pt.t_x[i], pt.T[i]);
-    return s;
-  };
+  auto ll = pattern_log_likelihood<ParetoNbdParams>(pt);
   const double mt = std::max(mean_of(pt.T, pt.w), 1e-3);
   return fit_positive<ParetoNbdParams>(
       4,
@@ -388,21 +391,13 @@ double log_likelihood(const BgBbParams& p, double x, double t_x, double n) {
 
 double log_likelihood(const BgBbParams& p, const RfmData& d) {
   check_positive({p.alpha, p.beta, p.gamma, p.delta}, "BG/BB");
-  double ll = 0;
-  for (std::size_t i = 0; i < d.size(); ++i)
-    ll += d.w(i) * log_likelihood(p, d.x[i], d.t_x[i], d.T[i]);
-  return ll;
+  return summed_log_likelihood(p, d);
 }
 
 FitResult<BgBbParams> fit_bgbb(const RfmData& data, const FitOptions& options) {
   data.validate(/*discrete=*/true);
   const Patterns pt = compress(data);
-  auto ll = [&](const BgBbParams& p) {
-    double s = 0;
-    for (std::size_t i = 0; i < pt.x.size(); ++i)
-      s += pt.w[i] * log_likelihood(p, pt.x[i], pt.t_x[i], pt.T[i]);
-    return s;
-  };
+  auto ll = pattern_log_likelihood<BgBbParams>(pt);
   return fit_positive<BgBbParams>(
       4,
       [](const std::vector<double>& v) {
