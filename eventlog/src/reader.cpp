@@ -37,22 +37,17 @@ std::uint64_t dataset_rows(hid_t group, const char* name, const std::string& ctx
 }
 
 // Reads rows [start, start+count) of column `spec` of `group` into the field of each row.
+// Rows [start, start+count) of 1-D dataset `name` of `group` into dst as `mem_type` (defined
+// below, after the parallel chunk decoder it uses).
+void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t start,
+               std::uint64_t count, void* dst, const std::string& ctx);
+
+// Reads rows [start, start+count) of column `spec` of `group` into the field of each row.
 void read_column_into(hid_t group, const layout::ColumnSpec& spec, std::uint64_t start,
                       std::uint64_t count, void* rows, std::size_t row_size,
                       const std::string& ctx) {
-  Handle ds(h5::check_id(H5Dopen2(group, spec.name, H5P_DEFAULT), ctx,
-                         (std::string("open column ") + spec.name).c_str()),
-            H5Dclose);
   std::vector<unsigned char> buf(count * spec.size);
-  if (count > 0) {
-    Handle fspace(H5Dget_space(ds), H5Sclose);
-    hsize_t off = start, cnt = count;
-    h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr), ctx,
-              "select rows");
-    Handle mspace(H5Screate_simple(1, &cnt, nullptr), H5Sclose);
-    h5::check(H5Dread(ds, spec.native_type(), mspace, fspace, H5P_DEFAULT, buf.data()), ctx,
-              (std::string("read column ") + spec.name + " (truncated or corrupt file?)").c_str());
-  }
+  read_rows(group, spec.name, spec.native_type(), start, count, buf.data(), ctx);
   auto* out = static_cast<unsigned char*>(rows);
   for (std::uint64_t i = 0; i < count; ++i)
     std::memcpy(out + i * row_size + spec.offset, buf.data() + i * spec.size, spec.size);
@@ -225,6 +220,29 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
   return true;
 }
 
+void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t start,
+               std::uint64_t count, void* dst, const std::string& ctx) {
+  Handle ds(h5::check_id(H5Dopen2(group, name, H5P_DEFAULT), ctx,
+                         (std::string("open column ") + name).c_str()),
+            H5Dclose);
+  if (count == 0) return;
+  Handle ft(H5Dget_type(ds), H5Tclose);
+  // An enum column (/events/type, over uint8) is read with its own type: HDF5 does not convert
+  // enums to integers.
+  const bool is_enum = H5Tget_class(ft) == H5T_ENUM;
+  // fast path: our own layout with the native type in the file, decoded in parallel
+  if ((is_enum || H5Tequal(ft, mem_type) > 0) &&
+      read_chunks_parallel(ds, H5Tget_size(ft), start, count, dst, ctx))
+    return;
+  Handle fspace(H5Dget_space(ds), H5Sclose);
+  hsize_t off = start, cnt = count;
+  h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr), ctx,
+            "select rows");
+  Handle mspace(H5Screate_simple(1, &cnt, nullptr), H5Sclose);
+  h5::check(H5Dread(ds, is_enum ? ft.get() : mem_type, mspace, fspace, H5P_DEFAULT, dst), ctx,
+            (std::string("read column ") + name + " (truncated or corrupt file?)").c_str());
+}
+
 }  // namespace
 
 void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
@@ -233,25 +251,7 @@ void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
     throw std::runtime_error(path_ + ": event rows out of range");
   Handle g(H5Gopen2(impl_->file, "events", H5P_DEFAULT), H5Gclose);
   auto read = [&](const char* name, hid_t type, void* dst) {
-    Handle ds(h5::check_id(H5Dopen2(g, name, H5P_DEFAULT), path_, "open column"), H5Dclose);
-    if (count == 0) return;
-    // fast path: our own layout with the native type in the file, decoded in parallel
-    {
-      Handle ft(H5Dget_type(ds), H5Tclose);
-      const bool enum_col = std::string(name) == "type";
-      if ((enum_col || H5Tequal(ft, type) > 0) &&
-          read_chunks_parallel(ds, H5Tget_size(ft), start, count, dst, path_))
-        return;
-    }
-    Handle fspace(H5Dget_space(ds), H5Sclose);
-    hsize_t off = start, cnt = count;
-    H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr);
-    Handle mspace(H5Screate_simple(1, &cnt, nullptr), H5Sclose);
-    // The type column is an HDF5 enum over uint8: read it with its own type (no conversion).
-    Handle own(H5Dget_type(ds), H5Tclose);
-    hid_t mem = std::string(name) == "type" ? own.get() : type;
-    h5::check(H5Dread(ds, mem, mspace, fspace, H5P_DEFAULT, dst), path_,
-              "read /events (truncated or corrupt file?)");
+    read_rows(g, name, type, start, count, dst, path_);
   };
   out.time.resize(count);
   out.customer.resize(count);
