@@ -15,7 +15,7 @@ struct State {
   std::optional<std::uint64_t> seed;
   int threads = 0, compression = 4;
   std::uint32_t markets = 1;
-  std::uint16_t replications = 1;
+  std::uint16_t replications = 1, first_replication = 0;
   std::vector<std::string> sets;
   bool discard = false;
 };
@@ -52,6 +52,9 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--part", st->part, "Simulate part k/N of the (replication, market) units");
       sub.add_option("--replications", st->replications, "Independent replications")
           ->check(CLI::Range(1, 65535));
+      sub.add_option("--first-replication", st->first_replication,
+                     "Index of the first replication (run replications k..k+R-1 of a larger set)")
+          ->check(CLI::Range(0, 65535));
       sub.add_option("--set", st->sets, "Override scenario key.path=value (repeatable)");
       sub.add_option("--compression", st->compression, "Deflate level 0..9 (0 = no filters)")
           ->check(CLI::Range(0, 9));
@@ -69,6 +72,7 @@ const bool registered = journeysim::cli::register_command(
         opt.run.threads = st->threads;
         opt.run.markets = st->markets;
         opt.run.replications = st->replications;
+        opt.run.first_replication = st->first_replication;
         unsigned k = 0, n = 0;
         char slash = 0;
         std::istringstream ps(st->part);

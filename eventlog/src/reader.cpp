@@ -101,6 +101,10 @@ EventLogReader::EventLogReader(const std::string& path)
   meta_.markets = h5::read_scalar<std::uint32_t>(m, "markets", H5T_NATIVE_UINT32, ctx);
   meta_.replications = static_cast<std::uint16_t>(
       h5::read_scalar<std::uint32_t>(m, "replications", H5T_NATIVE_UINT32, ctx));
+  // absent in logs written before it existed: those start at replication 0
+  if (H5Lexists(m, "first_replication", H5P_DEFAULT) > 0)
+    meta_.first_replication = static_cast<std::uint16_t>(
+        h5::read_scalar<std::uint32_t>(m, "first_replication", H5T_NATIVE_UINT32, ctx));
   meta_.part = h5::read_string(m, "part", ctx);
   Handle n(H5Gopen2(impl_->file, "names", H5P_DEFAULT), H5Gclose);
   if (!n.valid()) throw std::runtime_error(path + ": no /names group");

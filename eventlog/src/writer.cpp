@@ -208,6 +208,8 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
     h5::write_scalar<std::uint32_t>(m, "markets", H5T_NATIVE_UINT32, meta.markets, im.ctx);
     h5::write_scalar<std::uint32_t>(m, "replications", H5T_NATIVE_UINT32, meta.replications,
                                     im.ctx);
+    h5::write_scalar<std::uint32_t>(m, "first_replication", H5T_NATIVE_UINT32,
+                                    meta.first_replication, im.ctx);
     h5::write_string(m, "part", meta.part, im.ctx);
     h5::write_string(m, "time_unit", "seconds since 1970-01-01T00:00:00Z", im.ctx);
     Handle n(H5Gcreate2(im.file, "names", H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose);

@@ -80,6 +80,7 @@ Log load_event_log(const std::string& path) {
   log.start = m.start_time;
   log.end = m.start_time + static_cast<std::int64_t>(m.horizon_days * 86400.0 + 0.5);
   log.replications = m.replications;
+  log.first_replication = m.first_replication;
   log.names = m.names;
   // the file's enum must agree with this build's event types
   const auto& tn = r.event_type_names();

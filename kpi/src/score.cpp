@@ -90,13 +90,20 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   rep.source = log.source;
   rep.scenario = log.scenario_name;
   rep.by = opt.by;
+  rep.first_replication = log.first_replication;
   rep.replications = std::max<int>(1, log.replications);
+  const int first = rep.first_replication;
   // a log built from flat events (LogBuilder) may not set `replications`: never drop customers
   // or channel rows of a replication beyond it
-  for (const auto& c : log.customers)
-    rep.replications = std::max(rep.replications, c.replication + 1);
+  for (const auto& c : log.customers) {
+    if (c.replication < first)
+      throw std::runtime_error(log.source + ": customer of replication " +
+                               std::to_string(c.replication) + " in a log whose first is " +
+                               std::to_string(first));
+    rep.replications = std::max(rep.replications, c.replication - first + 1);
+  }
   for (const auto& d : log.channels)
-    rep.replications = std::max(rep.replications, d.replication + 1);
+    rep.replications = std::max(rep.replications, d.replication - first + 1);
   // population per (group, replication)
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> pop;
   for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
@@ -105,7 +112,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
     if (g.empty()) continue;
     auto& v = pop[g];
     if (v.empty()) v.resize(rep.replications);
-    if (ci.replication < rep.replications) v[ci.replication].push_back(c);
+    if (ci.replication - first < rep.replications) v[ci.replication - first].push_back(c);
   }
   if (opt.by.empty() && pop.empty()) pop["all"].resize(rep.replications);
   for (auto& [g, v] : pop) rep.groups.push_back(g);
@@ -115,7 +122,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
     if (!(opt.by.empty() || opt.by == "channel" || opt.by == "market")) return std::nullopt;
     std::vector<const ChannelDay*> rows;
     for (const auto& d : log.channels) {
-      if (d.replication != r) continue;
+      if (d.replication != first + r) continue;
       if (opt.by == "channel" && log.name("channels", d.channel) != g) continue;
       if (opt.by == "market" && std::to_string(d.market) != g) continue;
       rows.push_back(&d);
@@ -156,8 +163,9 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
     s.id = jobs[j].def->id;
     s.group = jobs[j].group;
     std::vector<double> vals;
+    s.values.assign(rep.replications, NAN);
     for (int r = 0; r < rep.replications; ++r)
-      if (jobs[j + r].result.available) vals.push_back(jobs[j + r].result.value);
+      if (jobs[j + r].result.available) vals.push_back(s.values[r] = jobs[j + r].result.value);
     s.result = jobs[j].result;
     if (!s.result.available)
       for (int r = 1; r < rep.replications && !s.result.available; ++r)
@@ -192,6 +200,7 @@ nlohmann::json to_json(const ScoreReport& r, bool tables) {
   j["by"] = r.by.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.by);
   j["groups"] = r.groups;
   j["replications"] = r.replications;
+  j["first_replication"] = r.first_replication;
   j["kpis"] = nlohmann::json::array();
   for (const auto& s : r.scores) {
     const KpiDef* d = find_kpi(s.id);
@@ -209,6 +218,11 @@ nlohmann::json to_json(const ScoreReport& r, bool tables) {
       k["se"] = num(s.se);
       k["ci"] = {num(s.ci_low), num(s.ci_high)};
       k["n"] = s.result.n;
+      if (r.replications > 1) {
+        nlohmann::json vs = nlohmann::json::array();
+        for (double v : s.values) vs.push_back(num(v));
+        k["replication_values"] = vs;  // one per replication, null where not available
+      }
       nlohmann::json extra = nlohmann::json::object();
       for (const auto& [name, v] : s.result.extra) extra[name] = num(v);
       k["extra"] = extra;  // secondary figures and tables: replication 0's

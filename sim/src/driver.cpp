@@ -56,6 +56,7 @@ std::string options_json(const Scenario& s, const DriverOptions& o) {
      << ",\"horizon_days\":" << s.horizon_days << ",\"threads\":" << o.run.threads
      << ",\"markets\":" << o.run.markets << ",\"part\":\"" << o.run.part_index << "/"
      << o.run.part_count << "\",\"replications\":" << o.run.replications
+     << ",\"first_replication\":" << o.run.first_replication
      << ",\"compression_level\":" << o.writer.compression_level
      << ",\"chunk_rows\":" << o.writer.chunk_rows << "}";
   return js.str();
@@ -78,6 +79,7 @@ DriverResult run_to_file(const Scenario& scenario, const DriverOptions& options)
     meta.horizon_days = scenario.horizon_days;
     meta.markets = options.run.markets;
     meta.replications = options.run.replications;
+    meta.first_replication = options.run.first_replication;
     meta.part =
         std::to_string(options.run.part_index) + "/" + std::to_string(options.run.part_count);
     meta.names = name_tables(scenario);

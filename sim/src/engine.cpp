@@ -1242,6 +1242,8 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     throw std::runtime_error("--part must be k/N with 1 <= k <= N");
   if (options.markets == 0 || options.replications == 0)
     throw std::runtime_error("--markets and --replications must be at least 1");
+  if (options.first_replication + options.replications > 65536)
+    throw std::runtime_error("--first-replication + --replications must be at most 65536");
   std::unique_ptr<tbb::global_control> limit;
   if (options.threads > 0)
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
@@ -1250,7 +1252,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
   auto [u0, u1] = part_units(units, options.part_index, options.part_count);
   RunStats stats;
   for (std::uint64_t u = u0; u < u1; ++u) {
-    auto rep = static_cast<std::uint16_t>(u / options.markets);
+    auto rep = static_cast<std::uint16_t>(options.first_replication + u / options.markets);
     auto market = static_cast<std::uint32_t>(u % options.markets);
     std::uint64_t run_key = mix(mix(scenario.seed, rep), market);
     Market m(scenario, run_key, market, rep);

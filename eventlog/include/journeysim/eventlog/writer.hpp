@@ -33,6 +33,7 @@ struct Metadata {
   double horizon_days = 0;
   std::uint32_t markets = 1;
   std::uint16_t replications = 1;
+  std::uint16_t first_replication = 0;  // replications are first .. first + replications - 1
   std::string part;  // "k/N" or "1/1"
   // Name tables for the `arg` namespaces and the dimensions: channels, plans, stages, ...
   std::map<std::string, std::vector<std::string>> names;

@@ -43,6 +43,7 @@ struct Log {
   std::string scenario_name;
   std::int64_t start = 0, end = 0;  // observation window (Unix seconds)
   std::uint16_t replications = 1;
+  std::uint16_t first_replication = 0;  // replications first .. first + replications - 1
   std::map<std::string, std::vector<std::string>> names;  // channels, plans, stages, ...
   std::vector<CustomerInfo> customers;
   // events of customer i are rows offsets[i] .. offsets[i+1]-1, sorted by time (stable)

@@ -20,7 +20,8 @@ struct KpiScore {
   std::string id, group;
   Result result;         // replication 0 (or the only one): extras and tables
   int replications = 0;  // replications in which the KPI was available
-  double mean = 0, se = 0, ci_low = 0, ci_high = 0;  // across replications (se = 0 for one)
+  double mean = 0, se = 0, ci_low = 0, ci_high = 0;  // across replications (NaN se for one)
+  std::vector<double> values;  // per replication (first_replication + i), NaN = not available
 };
 
 struct ScoreReport {
@@ -28,6 +29,7 @@ struct ScoreReport {
   std::string by;
   std::vector<std::string> groups;
   int replications = 1;
+  int first_replication = 0;
   std::vector<KpiScore> scores;
 };
 

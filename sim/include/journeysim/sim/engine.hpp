@@ -20,6 +20,9 @@ struct RunOptions {
   std::uint32_t markets = 1;
   std::uint32_t part_index = 1, part_count = 1;  // --part k/N, 1-based
   std::uint16_t replications = 1;
+  // Replications first_replication .. first_replication + replications - 1 (a run of replication
+  // r is the same whatever the others: its streams are keyed by r).
+  std::uint16_t first_replication = 0;
   // Called on the driving thread after each epoch: (units done + fraction of current, units).
   std::function<void(double done, double total, std::uint64_t events)> progress;
 };
