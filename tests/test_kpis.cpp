@@ -654,6 +654,47 @@ KPI_TEST(Channels, FunnelRatiosAndCosts, "impressions", "click_through_rate",
   expect_value(score1(log, "cac_fully_loaded"), 425, 2);
 }
 
+KPI_TEST(Economics, RevenueCostsAndNetContribution, "revenue_collected", "total_cost",
+         "net_contribution") {
+  kpi::LogBuilder b(T0, day(30));
+  b.names("channels", {"search", "team:sales"});
+  b.channel_day({0, 0, 0, day(0), 100, 1000, 50, 20, 5});
+  b.channel_day({0, 0, 0, day(1), 50, 1000, 30, 10, 3});
+  b.channel_day({0, 0, 1, day(0), 500, 0, 0, 0, 0});  // team cost
+  b.event("a", day(0), E::lead_created, 0);
+  b.event("a", day(5), E::conversion, 0, 100);  // MRR, not money collected
+  b.event("a", day(5), E::payment, 0, 100);
+  b.event("c", day(2), E::playbook_action, 0, 7.5);  // incentive
+  b.event("c", day(2), E::discount_applied, 0, 10);
+  b.event("c", day(3), E::conversion, 0, 50);
+  b.event("c", day(3), E::payment, 0, 40);  // 50 less the pending discount
+  b.event("b", day(1), E::lead_created, 0);
+  b.event("b", day(4), E::playbook_action, 1, 2.5);  // a message send
+  b.event("b", day(6), E::purchase, -1, 12);
+  auto log = b.build();
+  // revenue: payments 100 + 40 and the purchase 12 = 152 over 3 customers; discounts 10
+  auto rev = score1(log, "revenue_collected");
+  expect_value(rev, 152, 3);
+  EXPECT_EQ(rev.result.extra.at(0), (std::pair<std::string, double>{"discounts_given", 10}));
+  // costs: media 150, team 500, playbook actions 7.5 + 2.5 = 10 -> 660
+  auto cost = score1(log, "total_cost");
+  expect_value(cost, 660, 3);
+  EXPECT_DOUBLE_EQ(cost.result.extra.at(0).second, 150);
+  EXPECT_DOUBLE_EQ(cost.result.extra.at(1).second, 500);
+  EXPECT_DOUBLE_EQ(cost.result.extra.at(2).second, 10);
+  expect_value(score1(log, "net_contribution"), 152 - 660, 3);
+  // no channel table: costs (and so the net) are not available; revenue still is
+  kpi::LogBuilder nb(T0, day(30));
+  nb.event("x", day(1), E::payment, 0, 5);
+  auto no_channels = nb.build();
+  expect_value(score1(no_channels, "revenue_collected"), 5, 1);
+  expect_unavailable(score1(no_channels, "total_cost"), "no channel table");
+  expect_unavailable(score1(no_channels, "net_contribution"), "no channel table");
+  kpi::LogBuilder eb(T0, day(30));
+  eb.event("x", day(1), E::login);
+  expect_unavailable(score1(eb.build(), "revenue_collected"), "no payment or purchase events");
+}
+
 KPI_TEST(Channels, ByChannelEachGroupGetsItsOwnRows, "impressions", "click_through_rate",
          "content_engagement_rate", "lead_rate", "cost_per_lead", "conversion_rate", "cac",
          "cac_fully_loaded") {

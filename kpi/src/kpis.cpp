@@ -893,6 +893,55 @@ Result expansion(const Context& x) {
   return r;
 }
 
+// --- economics: what a run earned and spent (compare's playbook ROI is built from these)
+double revenue_of(const Context& x, double* discounts = nullptr) {
+  double rev = 0;
+  for (auto c : x.customers)
+    for (Ev e : events(x, c)) {
+      if (e.type == E::payment || e.type == E::purchase) rev += e.value;
+      if (discounts && e.type == E::discount_applied) *discounts += e.value;
+    }
+  return rev;
+}
+Result revenue_collected(const Context& x) {
+  if (!x.log.has(E::payment) && !x.log.has(E::purchase))
+    return Result::unavailable("the log has no payment or purchase events");
+  Result r;
+  double discounts = 0;
+  r.value = revenue_of(x, &discounts);
+  r.n = static_cast<double>(x.customers.size());
+  r.extra = {{"discounts_given", discounts}};
+  return r;
+}
+// Channel spend, team costs and playbook action costs (message sends included) in scope.
+Result costs(const Context& x) {
+  Result r = need_channels(x);
+  if (!r.available) return r;
+  double media = channel_sum(
+      x, [](const ChannelDay& d) { return d.spend; }, false);
+  double all = channel_sum(
+      x, [](const ChannelDay& d) { return d.spend; }, true);
+  double actions = 0;
+  for (auto c : x.customers)
+    for (Ev e : events(x, c))
+      if (e.type == E::playbook_action) actions += e.value;
+  r.value = all + actions;
+  r.n = static_cast<double>(x.customers.size());
+  r.extra = {{"channel_spend", media}, {"team_cost", all - media}, {"playbook_cost", actions}};
+  return r;
+}
+Result net_contribution(const Context& x) {
+  Result cost = costs(x);
+  if (!cost.available) return cost;
+  Result rev = revenue_collected(x);
+  if (!rev.available) return rev;
+  Result r;
+  r.value = rev.value - cost.value;
+  r.n = rev.n;
+  r.extra = {{"revenue", rev.value}, {"cost", cost.value}};
+  return r;
+}
+
 Result clv_subscription(const Context& x) {
   Result a = arpa(x), ch = monthly_churn(x);
   if (!a.available) return a;
@@ -1693,6 +1742,40 @@ std::vector<KpiDef> build() {
              },
              "");
        }});
+  add({"revenue_collected",
+       "Revenue Collected",
+       "revenue",
+       "Sum of payment and purchase amounts within the log (net of discounts, which payments "
+       "already are; extra discounts_given sums discount_applied amounts).",
+       "currency",
+       {},
+       false,
+       {},
+       H,
+       revenue_collected});
+  add({"total_cost",
+       "Total Cost",
+       "revenue",
+       "All spend in the channel table (media and team costs) plus the cost of playbook actions "
+       "(incentives and message sends, the playbook_action values) of the population; extras "
+       "split it into channel_spend, team_cost and playbook_cost.",
+       "currency",
+       {},
+       true,
+       {},
+       L,
+       costs});
+  add({"net_contribution",
+       "Net Contribution",
+       "revenue",
+       "revenue_collected - total_cost over the log: what the lifecycle earned after acquisition, "
+       "team and playbook costs (the base of a playbook's ROI in `journeysim compare`).",
+       "currency",
+       {},
+       true,
+       {},
+       H,
+       net_contribution});
   add({"active_customers",
        "Active Customers",
        "adoption",
