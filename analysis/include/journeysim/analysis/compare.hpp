@@ -1,0 +1,108 @@
+// What-if testing: run a base scenario and variants R times each and compare their KPIs.
+//
+// With common random numbers (the default), replication r of every scenario uses the same seed
+// and the same per-customer random streams, so the variant and the base differ only where the
+// variant's rules differ; the per-replication differences are then analysed as paired samples
+// (Student t, R-1 degrees of freedom). With `independent`, each scenario gets its own seed and
+// differences use Welch's unequal-variance t. docs/compare.md gives every formula.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "journeysim/kpi/kpis.hpp"
+
+namespace journeysim::analysis {
+
+struct CompareOptions {
+  std::vector<std::string> scenarios;  // paths; [0] is the base, the rest are variants
+  std::vector<std::string> sets;       // scenario overrides applied to every scenario
+  std::optional<double> customers, days;
+  std::optional<std::uint64_t> seed;  // default: the base scenario's seed
+  int replications = 10;
+  std::vector<std::string> kpis;  // ids; empty = all
+  kpi::Params params;
+  bool independent = false;         // no common random numbers
+  bool variance_reduction = false;  // also run the other design and report both SEs
+  std::string correction = "holm";  // holm, bonferroni or none (across variants, per KPI)
+  double alpha = 0.05;
+  // --until-precision KPI=HALF_WIDTH: add replications until the 95% CI half-width of every
+  // variant's difference in this KPI is at most the target, or max_replications is reached.
+  std::string precision_kpi;
+  double precision_half_width = 0;
+  int max_replications = 200;
+  int threads = 0;
+  std::string keep_logs;  // directory to keep the HDF5 logs in (empty: temporary, removed)
+  std::string command_line;
+  bool progress = false;  // status lines on stderr
+};
+
+struct Estimate {
+  double mean = NAN, se = NAN, ci_low = NAN, ci_high = NAN;
+  int n = 0;  // replications behind it
+};
+
+struct Difference {
+  std::string variant;
+  bool available = false;
+  std::string reason;  // why not, when not available
+  Estimate delta;      // variant - base
+  double relative = NAN, relative_ci_low = NAN, relative_ci_high = NAN;  // delta / base mean
+  double p = NAN, p_adjusted = NAN;
+  bool significant = false;
+  std::string verdict;  // better, worse, no difference, changed (neutral KPIs)
+  double df = NAN;      // degrees of freedom of the t interval
+  // with variance_reduction: the standard error of the difference under each design
+  double se_paired = NAN, se_independent = NAN;
+};
+
+struct KpiComparison {
+  std::string id;
+  std::vector<Estimate> values;         // per scenario
+  std::vector<std::string> reasons;     // per scenario: why not available ("" when available)
+  std::vector<Difference> differences;  // per variant
+};
+
+struct Economics {
+  std::string variant;
+  Estimate revenue, cost, profit;  // incremental: variant - base
+  Estimate roi;                    // incremental profit / incremental cost
+  std::string note;
+};
+
+struct CompareResult {
+  std::vector<std::string> names, paths;
+  std::vector<std::uint64_t> seeds;
+  int replications = 0;
+  bool crn = true;
+  std::string correction;
+  double alpha = 0.05;
+  double horizon_days = 0, customers = 0;
+  std::vector<KpiComparison> kpis;
+  std::vector<Economics> economics;
+  // --until-precision outcome
+  std::string precision_kpi;
+  double precision_target = 0;
+  std::vector<double> precision_achieved;  // per variant
+  bool precision_reached = false;
+};
+
+CompareResult compare(const CompareOptions& options);
+
+// Statistics on replication values (NaN entries = not available in that replication; a pair
+// is used only when both sides are available). Exposed for tests.
+Estimate estimate(const std::vector<double>& values);
+Difference paired_difference(const std::vector<double>& base, const std::vector<double>& variant);
+Difference welch_difference(const std::vector<double>& base, const std::vector<double>& variant);
+// Ratio of paired mean differences mean(num_v - num_b) / mean(den_v - den_b) with a delta-method
+// (linearisation) CI; NaN when the denominator's mean difference is zero.
+Estimate paired_ratio(const std::vector<double>& num_base, const std::vector<double>& num_var,
+                      const std::vector<double>& den_base, const std::vector<double>& den_var);
+// Holm (step-down) or Bonferroni adjusted p-values; NaN entries are left out and kept NaN.
+std::vector<double> adjust_p(const std::vector<double>& p, const std::string& method);
+
+nlohmann::json to_json(const CompareResult& result);
+std::string to_text(const CompareResult& result);
+
+}  // namespace journeysim::analysis

@@ -1,0 +1,319 @@
+// compare: the statistics against hand computations and closed forms, then end to end on the
+// shipped what-if variants (common random numbers must shrink the standard error of the KPIs a
+// variant touches, and leave the KPIs it does not touch exactly equal).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+
+#include "journeysim/analysis/compare.hpp"
+
+using namespace journeysim;
+namespace an = journeysim::analysis;
+
+namespace {
+
+const std::string kScenarios = std::string(JOURNEYSIM_SOURCE_DIR) + "/scenarios/";
+const double kNaN = std::nan("");
+
+// Student t CDF for 3 degrees of freedom, closed form:
+// F(t) = 1/2 + (1/pi) * (x / (1 + x^2) + atan(x)), x = t / sqrt(3).
+double t3_cdf(double t) {
+  double x = t / std::sqrt(3.0);
+  return 0.5 + (x / (1 + x * x) + std::atan(x)) / std::numbers::pi;
+}
+
+TEST(CompareStats, PairedDifferenceByHand) {
+  // differences 1, 0.5, 1.5, 1: mean 1, sample sd sqrt(0.5 / 3), se = sd / 2
+  std::vector<double> b{1, 2, 3, 4}, v{2, 2.5, 4.5, 5};
+  auto d = an::paired_difference(b, v);
+  ASSERT_TRUE(d.available);
+  const double se = std::sqrt(0.5 / 3) / 2;
+  EXPECT_DOUBLE_EQ(d.delta.mean, 1);
+  EXPECT_NEAR(d.delta.se, se, 1e-12);
+  EXPECT_EQ(d.delta.n, 4);
+  EXPECT_EQ(d.df, 3);
+  // t(0.975, 3) = 3.182446305284263 (tables)
+  EXPECT_NEAR(d.delta.ci_high - 1, 3.182446305284263 * se, 1e-9);
+  EXPECT_NEAR(d.p, 2 * (1 - t3_cdf(1 / se)), 1e-12);
+  // relative: mean(v) / mean(b) - 1 = 3.5 / 2.5 - 1 = 0.4
+  EXPECT_NEAR(d.relative, 0.4, 1e-12);
+  // linearised: z_i = (v_i - 1.4 b_i) / 2.5 = (0.6, -0.3, 0.3, -0.6) / 2.5: mean 0, sd
+  // sqrt((0.36 + 0.09 + 0.09 + 0.36) / 3) / 2.5
+  double se_rel = std::sqrt(0.9 / 3) / 2.5 / 2;
+  EXPECT_NEAR(d.relative_ci_high - 0.4, 3.182446305284263 * se_rel, 1e-9);
+}
+
+TEST(CompareStats, PairsWithAMissingSideAreLeftOut) {
+  std::vector<double> b{1, kNaN, 3, 4, 5}, v{2, 7, kNaN, 5, 6};
+  auto d = an::paired_difference(b, v);
+  EXPECT_EQ(d.delta.n, 3);
+  EXPECT_DOUBLE_EQ(d.delta.mean, 1);
+  EXPECT_DOUBLE_EQ(d.delta.se, 0);
+  EXPECT_DOUBLE_EQ(d.p, 0);  // identical non-zero differences: no doubt left
+  auto same = an::paired_difference({1, 2, 3}, {1, 2, 3});
+  EXPECT_DOUBLE_EQ(same.delta.mean, 0);
+  EXPECT_DOUBLE_EQ(same.p, 1);  // common random numbers: an untouched KPI is identical
+  auto none = an::paired_difference({kNaN, kNaN}, {1, 2});
+  EXPECT_FALSE(none.available);
+}
+
+TEST(CompareStats, WelchByHand) {
+  // base 1, 2, 3 (mean 2, var 1); variant 2, 4, 6, 8 (mean 5, var 20/3)
+  auto d = an::welch_difference({1, 2, 3}, {2, 4, 6, 8});
+  const double sb = 1.0 / 3, sv = 20.0 / 3 / 4;  // var / n
+  EXPECT_DOUBLE_EQ(d.delta.mean, 3);
+  EXPECT_NEAR(d.delta.se, std::sqrt(sb + sv), 1e-12);
+  // Welch-Satterthwaite: (sb + sv)^2 / (sb^2 / 2 + sv^2 / 3)
+  EXPECT_NEAR(d.df, (sb + sv) * (sb + sv) / (sb * sb / 2 + sv * sv / 3), 1e-12);
+  EXPECT_NEAR(d.relative, 1.5, 1e-12);
+}
+
+TEST(CompareStats, WelchWithThreeDegreesOfFreedomMatchesTheClosedForm) {
+  // equal variances and sizes 2 + 2... df = 2; with sizes 4 and a zero-variance side the df is
+  // n - 1 = 3 of the other side: base 0,0,0,0 ; variant 1,2,3,4 (var 5/3)
+  auto d = an::welch_difference({0, 0, 0, 0}, {1, 2, 3, 4});
+  EXPECT_NEAR(d.df, 3, 1e-12);
+  double se = std::sqrt(5.0 / 3 / 4);
+  EXPECT_NEAR(d.p, 2 * (1 - t3_cdf(2.5 / se)), 1e-12);
+}
+
+TEST(CompareStats, HolmAndBonferroniByHand) {
+  std::vector<double> p{0.01, 0.04, 0.03, kNaN};
+  auto h = an::adjust_p(p, "holm");
+  // sorted 0.01, 0.03, 0.04: 3 x 0.01 = 0.03; 2 x 0.03 = 0.06; max(0.06, 1 x 0.04) = 0.06
+  EXPECT_NEAR(h[0], 0.03, 1e-15);
+  EXPECT_NEAR(h[1], 0.06, 1e-15);
+  EXPECT_NEAR(h[2], 0.06, 1e-15);
+  EXPECT_TRUE(std::isnan(h[3]));
+  auto bf = an::adjust_p(p, "bonferroni");
+  EXPECT_NEAR(bf[0], 0.03, 1e-15);
+  EXPECT_NEAR(bf[1], 0.12, 1e-15);
+  EXPECT_NEAR(bf[2], 0.09, 1e-15);
+  EXPECT_EQ(an::adjust_p(p, "none")[1], 0.04);
+  EXPECT_THROW(an::adjust_p(p, "fdr"), std::runtime_error);
+}
+
+TEST(CompareStats, RoiRatioByHand) {
+  // incremental profit (variant - base) 10, 20, 30; incremental cost 5, 5, 10: ROI = 20 / 6.667
+  auto e = an::paired_ratio({0, 0, 0}, {10, 20, 30}, {0, 0, 0}, {5, 5, 10});
+  const double r = 20.0 / (20.0 / 3);
+  EXPECT_NEAR(e.mean, r, 1e-12);
+  // z_i = (p_i - r c_i) / mean(c) = (-5, 5, 0) / (20 / 3): sd 5, se 5 / sqrt(3) / (20 / 3)
+  EXPECT_NEAR(e.se, 5 / std::sqrt(3.0) / (20.0 / 3), 1e-12);
+  EXPECT_TRUE(std::isnan(an::paired_ratio({0, 0}, {1, 2}, {3, 4}, {3, 4}).mean));  // no cost
+}
+
+// ---------------------------------------------------------------- end to end
+
+an::CompareOptions small(const std::string& base, const std::string& variant, int reps = 6) {
+  an::CompareOptions o;
+  o.scenarios = {kScenarios + base, kScenarios + variant};
+  o.customers = 2000;
+  o.replications = reps;
+  o.threads = 2;
+  return o;
+}
+const an::KpiComparison& find(const an::CompareResult& r, const std::string& id) {
+  for (const auto& k : r.kpis)
+    if (k.id == id) return k;
+  throw std::runtime_error("no KPI " + id);
+}
+
+TEST(CompareEndToEnd, CommonRandomNumbersShrinkTheErrorOfTouchedKpis) {
+  struct Case {
+    const char *base, *variant, *kpi;
+  };
+  // one KPI each variant acts on
+  for (Case c : {Case{"saas_b2b.yaml", "saas_b2b_fast_response.yaml", "lead_response_time"},
+                 Case{"plg_freemium.yaml", "plg_freemium_day3_email.yaml", "activation_rate"},
+                 Case{"plg_freemium.yaml", "plg_freemium_referral_later.yaml", "mrr"},
+                 Case{"mobile_subscription.yaml", "mobile_subscription_winback.yaml",
+                      "reactivation_rate"}}) {
+    auto o = small(c.base, c.variant, 8);
+    o.kpis = {c.kpi, "impressions"};
+    o.variance_reduction = true;
+    auto r = an::compare(o);
+    const auto& d = find(r, c.kpi).differences.at(0);
+    ASSERT_TRUE(d.available) << c.variant << ": " << d.reason;
+    // clearly smaller: at least a halving of the standard error
+    EXPECT_LT(d.se_paired * 2, d.se_independent) << c.variant << " " << c.kpi;
+    // acquisition is upstream of every playbook: identical under common random numbers
+    const auto& imp = find(r, "impressions").differences.at(0);
+    if (imp.available) {
+      EXPECT_EQ(imp.delta.mean, 0) << c.variant;
+      EXPECT_EQ(imp.p, 1) << c.variant;
+      EXPECT_EQ(imp.verdict, "no difference");
+    }
+  }
+}
+
+TEST(CompareEndToEnd, VerdictsFollowTheKpiDirectionAndEconomicsAddUp) {
+  auto o = small("saas_b2b.yaml", "saas_b2b_fast_response.yaml");
+  o.kpis = {"lead_response_time", "conversion_rate"};
+  auto r = an::compare(o);
+  EXPECT_EQ(r.replications, 6);
+  EXPECT_TRUE(r.crn);
+  EXPECT_EQ(r.seeds[0], r.seeds[1]);
+  const auto& lrt = find(r, "lead_response_time").differences.at(0);
+  EXPECT_LT(lrt.delta.mean, 0);
+  EXPECT_EQ(lrt.verdict, "better");  // lower is better
+  ASSERT_EQ(r.economics.size(), 1u);
+  const auto& e = r.economics[0];
+  // profit = revenue - cost, replication by replication, so the means add up
+  EXPECT_NEAR(e.profit.mean, e.revenue.mean - e.cost.mean, 1e-6 * std::abs(e.cost.mean));
+  EXPECT_GT(e.cost.mean, 0);  // more sales agents cost more
+  EXPECT_NEAR(e.roi.mean, e.profit.mean / e.cost.mean, 1e-9 * std::abs(e.roi.mean));
+  auto j = an::to_json(r);
+  for (const char* key : {"scenarios", "replications", "kpis", "economics", "correction"})
+    EXPECT_TRUE(j.contains(key)) << key;
+  const auto& k0 = j["kpis"][0];
+  EXPECT_EQ(k0["id"], "lead_response_time");
+  EXPECT_EQ(k0["values"].size(), 2u);
+  for (const char* key : {"variant", "delta", "ci", "relative", "p", "p_adjusted", "verdict"})
+    EXPECT_TRUE(k0["differences"][0].contains(key)) << key;
+}
+
+TEST(CompareEndToEnd, IndependentDesignUsesDistinctSeedsAndWelch) {
+  auto o = small("saas_b2b.yaml", "saas_b2b_fast_response.yaml", 4);
+  o.kpis = {"impressions"};
+  o.independent = true;
+  auto r = an::compare(o);
+  EXPECT_FALSE(r.crn);
+  EXPECT_NE(r.seeds[0], r.seeds[1]);
+  const auto& d = find(r, "impressions").differences.at(0);
+  EXPECT_NE(d.delta.mean, 0);  // different random numbers: noise shows
+  EXPECT_NE(d.df, 3);          // Welch df, not the paired n - 1
+}
+
+TEST(CompareEndToEnd, UntilPrecisionAddsReplicationsUntilTheTarget) {
+  auto o = small("saas_b2b.yaml", "saas_b2b_fast_response.yaml", 3);
+  o.kpis = {"conversion_rate"};
+  o.precision_kpi = "lead_response_time";
+  o.precision_half_width = 0.15;  // hours
+  o.max_replications = 60;
+  auto r = an::compare(o);
+  ASSERT_EQ(r.precision_achieved.size(), 1u);
+  EXPECT_TRUE(r.precision_reached);
+  EXPECT_GT(r.replications, 3);
+  EXPECT_LE(r.precision_achieved[0], 0.15);
+  // the precision KPI is scored even though --kpi did not list it, and the estimate holds all
+  // replications: replication r is the same whichever batch ran it
+  auto again = small("saas_b2b.yaml", "saas_b2b_fast_response.yaml", r.replications);
+  again.kpis = {"conversion_rate"};
+  auto whole = an::compare(again);
+  EXPECT_DOUBLE_EQ(find(whole, "conversion_rate").differences[0].delta.mean,
+                   find(r, "conversion_rate").differences[0].delta.mean);
+  EXPECT_DOUBLE_EQ(find(whole, "conversion_rate").differences[0].delta.se,
+                   find(r, "conversion_rate").differences[0].delta.se);
+}
+
+TEST(CompareEndToEnd, SeveralVariantsAreCorrectedForMultipleComparisons) {
+  auto o = small("plg_freemium.yaml", "plg_freemium_day3_email.yaml", 4);
+  o.scenarios.push_back(kScenarios + "plg_freemium_referral_later.yaml");
+  o.kpis = {"activation_rate"};
+  auto r = an::compare(o);
+  const auto& k = find(r, "activation_rate");
+  ASSERT_EQ(k.differences.size(), 2u);
+  std::vector<double> p{k.differences[0].p, k.differences[1].p};
+  auto holm = an::adjust_p(p, "holm");
+  EXPECT_EQ(k.differences[0].p_adjusted, holm[0]);
+  EXPECT_EQ(k.differences[1].p_adjusted, holm[1]);
+  EXPECT_GE(k.differences[0].p_adjusted, k.differences[0].p);
+}
+
+std::string write_temp(const std::string& name, const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+TEST(CompareErrors, IncompatibleHorizonsAndUnknownKpisSaySo) {
+  auto variant = write_temp("js_short_horizon.yaml",
+                            "extends: " + kScenarios + "saas_b2b.yaml\nhorizon_days: 180\n");
+  an::CompareOptions o = small("saas_b2b.yaml", "saas_b2b.yaml");
+  o.scenarios[1] = variant;
+  try {
+    an::compare(o);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("js_short_horizon.yaml has horizon_days 180"), std::string::npos) << m;
+    EXPECT_NE(m.find("saas_b2b.yaml has 365"), std::string::npos) << m;
+    EXPECT_NE(m.find("not comparable"), std::string::npos) << m;
+  }
+  o.days = 90;  // one horizon for all: comparable
+  o.kpis = {"conversion_rate"};
+  o.replications = 2;
+  EXPECT_NO_THROW(an::compare(o));
+  o.kpis = {"conversion_rat"};
+  EXPECT_THROW(an::compare(o), std::runtime_error);
+  o.kpis = {};
+  o.scenarios.pop_back();
+  EXPECT_THROW(an::compare(o), std::runtime_error);  // needs a variant
+  std::filesystem::remove(variant);
+}
+
+TEST(CompareErrors, KpiAvailableOnOneSideOnlyIsReportedNotCompared) {
+  // the freemium scenario has PQL events, the sales-led one does not
+  an::CompareOptions o = small("plg_freemium.yaml", "saas_b2b.yaml", 2);
+  o.kpis = {"pql_rate"};
+  auto r = an::compare(o);
+  const auto& d = find(r, "pql_rate").differences.at(0);
+  EXPECT_FALSE(d.available);
+  EXPECT_NE(d.reason.find("not available in saas_b2b"), std::string::npos) << d.reason;
+}
+
+}  // namespace
+
+namespace {
+
+struct Output {
+  int status;
+  std::string text;
+};
+Output shell(const std::string& cmd) {
+  Output o{0, ""};
+  FILE* p = popen((cmd + " 2>&1").c_str(), "r");
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) o.text.append(buf, n);
+  o.status = WEXITSTATUS(pclose(p));
+  return o;
+}
+
+TEST(CompareCli, JsonToAFileAndClearErrors) {
+  const std::string bin = JOURNEYSIM_BINARY;
+  auto out = std::filesystem::temp_directory_path() / "js_compare_cli.json";
+  std::filesystem::remove(out);
+  auto r = shell(bin + " compare " + kScenarios + "saas_b2b.yaml " + kScenarios +
+                 "saas_b2b_fast_response.yaml --customers 1000 -r 3 --kpi lead_response_time "
+                 "--format json -o " +
+                 out.string());
+  ASSERT_EQ(r.status, 0) << r.text;
+  std::ifstream in(out);
+  auto j = nlohmann::json::parse(in);
+  EXPECT_EQ(j["tool"], "journeysim compare");
+  EXPECT_EQ(j["replications"], 3);
+  EXPECT_EQ(j["kpis"][0]["differences"][0]["verdict"], "better");
+  // no temporary file left beside it
+  for (const auto& e : std::filesystem::directory_iterator(out.parent_path()))
+    EXPECT_EQ(e.path().filename().string().find("js_compare_cli.json.tmp"), std::string::npos);
+  std::filesystem::remove(out);
+
+  auto bad = shell(bin + " compare " + kScenarios + "saas_b2b.yaml " + kScenarios +
+                   "saas_b2b.yaml --until-precision mrr");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.text.find("expected KPI=HALF_WIDTH"), std::string::npos) << bad.text;
+  bad = shell(bin + " compare " + kScenarios + "saas_b2b.yaml " + kScenarios +
+              "saas_b2b.yaml --kpi nosuch -r 2 --customers 100");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.text.find("unknown KPI 'nosuch'"), std::string::npos) << bad.text;
+  bad = shell(bin + " compare " + kScenarios + "saas_b2b.yaml");
+  EXPECT_NE(bad.status, 0);
+}
+
+}  // namespace
