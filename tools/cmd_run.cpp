@@ -6,6 +6,7 @@
 
 #include "command.hpp"
 #include "journeysim/sim/driver.hpp"
+#include "util.hpp"
 
 namespace {
 
@@ -19,8 +20,6 @@ struct State {
   std::vector<std::string> sets;
   bool discard = false;
 };
-
-std::string g_command_line;
 
 void on_signal(int) {
   journeysim::sim::g_interrupt = true;
@@ -82,7 +81,7 @@ const bool registered = journeysim::cli::register_command(
         opt.run.part_count = n;
         opt.writer.compression_level = st->compression;
         opt.output = st->discard ? "" : st->output;
-        opt.command_line = g_command_line;
+        opt.command_line = journeysim::cli::command_line();
         opt.progress = !g.quiet;
         std::signal(SIGINT, on_signal);
         std::signal(SIGTERM, on_signal);
@@ -122,19 +121,5 @@ const bool registered = journeysim::cli::register_command(
         return 0;
       };
     });
-
-// Records the full command line for /meta (registered before main parses).
-struct CommandLineCapture {
-  CommandLineCapture() {
-    if (FILE* f = std::fopen("/proc/self/cmdline", "rb")) {
-      std::string s;
-      int ch;
-      while ((ch = std::fgetc(f)) != EOF) s.push_back(ch == 0 ? ' ' : static_cast<char>(ch));
-      std::fclose(f);
-      while (!s.empty() && s.back() == ' ') s.pop_back();
-      g_command_line = s;
-    }
-  }
-} capture;
 
 }  // namespace
