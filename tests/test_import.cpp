@@ -639,7 +639,7 @@ TEST(ImportMappings, BuiltinsParseAndAreFoundByName) {
 
 // What a purchase log supports: repeat purchases, RFM, monthly active buyers.
 const std::set<std::string> kPurchaseLogKpis = {"repeat_purchase_rate", "rfm_segments",
-                                                "active_customers"};
+                                                "active_customers", "revenue_collected"};
 // KPIs that read the conversion synthesised at the first purchase as the start of a subscription
 // that never ends: not meaningful for a purchase log. Older versions of the KPI module computed
 // them anyway (0 MRR, 0 churn, survival 1); the current one reports them "not available" (no
@@ -680,6 +680,8 @@ TEST(ImportRealData, CdnowSample) {
   ScoreOptions o;
   auto rep = score(log, o);
   EXPECT_DOUBLE_EQ(kpi_of(rep, "repeat_purchase_rate").result.value, 1152.0 / 2357.0);
+  // every purchase amount: awk '{s+=$5} END{printf "%.2f", s}' CDNOW_sample.txt
+  EXPECT_NEAR(kpi_of(rep, "revenue_collected").result.value, 244091.94, 1e-6);
   expect_availability(rep, kPurchaseLogKpis, kNotMeaningfulForPurchaseLogs);
   EXPECT_FALSE(kpi_of(rep, "arpa").result.available);  // no MRR: conversions carry value 0
   EXPECT_FALSE(kpi_of(rep, "clv").result.available);   // no churn events
@@ -732,6 +734,9 @@ TEST(ImportRealData, OnlineRetail) {
   const auto& rp = kpi_of(rep, "repeat_purchase_rate").result;
   EXPECT_DOUBLE_EQ(rp.value, 2845.0 / 4339.0);
   EXPECT_EQ(rp.n, 4339.0);
+  // tr -d '\r' < online_retail_invoices.csv |
+  //   awk -F, 'NR>1 && $3!="" && $8==0 {s+=$7} END {printf "%.2f", s}'
+  EXPECT_NEAR(kpi_of(rep, "revenue_collected").result.value, 8911407.90, 1e-4);
   expect_availability(rep, kPurchaseLogKpis, kNotMeaningfulForPurchaseLogs);
   EXPECT_FALSE(kpi_of(rep, "arpa").result.available);
 }
