@@ -76,6 +76,12 @@ struct Customer {
   double clock = 0;
   double next[kSlots];
   std::uint32_t blocks[kPurposes] = {};
+  // the unused words of the current block of the per-login streams (login, features,
+  // value_action), which draw a few words per login
+  struct Cached {
+    unsigned used = 4;
+    std::uint32_t out[4] = {};
+  } cached[3];
   std::vector<Pending> agenda;
   std::vector<ActiveEffect> effects;
   // churn hazard budget (piecewise-constant hazard; exact rescheduling when factors change)
@@ -315,12 +321,23 @@ class Market {
     return static_cast<std::int32_t>(std::floor(t / s_.epoch_days));
   }
 
+  static constexpr int cached_index(Purpose p) {
+    return p == Purpose::login          ? 0
+           : p == Purpose::features     ? 1
+           : p == Purpose::value_action ? 2
+                                        : -1;
+  }
   Stream stream(Customer& c, Purpose p) {
+    const int k = cached_index(p);
+    if (k >= 0)
+      return Stream(run_key_, c.stream_key, p, c.blocks[static_cast<int>(p)], c.cached[k].used,
+                    c.cached[k].out);
     return Stream(run_key_, c.stream_key, p, c.blocks[static_cast<int>(p)]);
   }
   void save(Customer& c, Purpose p, const Stream& st, BlockOut& o) {
     o.words += (st.block() - c.blocks[static_cast<int>(p)]) * 4ull;
     c.blocks[static_cast<int>(p)] = st.block();
+    if (const int k = cached_index(p); k >= 0) st.save_block(c.cached[k].used, c.cached[k].out);
   }
 
   // ---- arrivals

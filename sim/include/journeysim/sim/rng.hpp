@@ -67,6 +67,19 @@ class Stream {
     ctr_ = {{0, static_cast<std::uint32_t>(purpose), static_cast<std::uint32_t>(stream_key),
              static_cast<std::uint32_t>(stream_key >> 32)}};
   }
+  // Resumes a stream mid-block: `used` words of the current block `out` (the block before
+  // `block`) are consumed already (used = 4: none left). Lets a caller keep a stream's unused
+  // words between calls instead of starting a fresh block each time.
+  Stream(std::uint64_t run_key, std::uint64_t stream_key, Purpose purpose, std::uint32_t block,
+         unsigned used, const std::uint32_t (&out)[4])
+      : Stream(run_key, stream_key, purpose, block) {
+    used_ = used;
+    for (int i = 0; i < 4; ++i) out_.v[i] = out[i];
+  }
+  void save_block(unsigned& used, std::uint32_t (&out)[4]) const {
+    used = used_;
+    for (int i = 0; i < 4; ++i) out[i] = out_.v[i];
+  }
   static constexpr result_type min() { return 0; }
   static constexpr result_type max() { return std::numeric_limits<std::uint32_t>::max(); }
 
