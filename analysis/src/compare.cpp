@@ -602,13 +602,15 @@ std::string to_text(const CompareResult& r) {
         o << line;
         continue;
       }
-      std::string ci = f(d.delta.mean);
-      if (std::isfinite(d.delta.ci_low)) {
-        ci = "[";
+      std::string ci;
+      if (!std::isfinite(d.delta.ci_low)) {
+        ci = f(d.delta.mean);
+      } else {
+        ci += '[';
         ci += f(d.delta.ci_low);
         ci += ", ";
         ci += f(d.delta.ci_high);
-        ci += "]";
+        ci += ']';
       }
       std::snprintf(line, sizeof line, "  %-40s %20s %20s %22s %8s %8s  %s\n",
                     def->name.substr(0, 40).c_str(), pm(k.values[0]).c_str(),
