@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end checks of `journeysim benchmark` and of baseline packs in `journeysim validate`:
+# output formats, unavailable KPIs listed, and bad input (broken packs, unknown names, unreadable
+# or truncated logs) as clear errors naming the file, never a crash.
+# Usage: benchmark_test.sh JOURNEYSIM_BINARY SOURCE_DIR
+set -uo pipefail
+BIN=$1
+SRC=$2
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+# an error exit (1), not a crash (signals give 128+)
+expect_error() { [ "$1" -eq 1 ] || fail "exit code $1 (expected 1): $2"; }
+
+# shipped packs validate, beside a scenario
+out=$("$BIN" validate "$SRC"/scenarios/baselines/*.yaml "$SRC/scenarios/saas_b2b.yaml") || fail "shipped packs do not validate"
+grep -q "saas_b2b_smb.yaml: ok (baseline pack saas_b2b_smb" <<<"$out" || fail "validate: $out"
+grep -q "saas_b2b.yaml: ok (saas_b2b)" <<<"$out" || fail "validate: $out"
+
+# broken packs outside a baselines directory (recognised by their figures: key)
+sed '0,/^    note:/s//    nots:/' "$SRC/scenarios/baselines/ecommerce.yaml" >"$WORK/pack1.yaml"
+line=$(grep -n '^    nots:' "$WORK/pack1.yaml" | cut -d: -f1)
+err=$("$BIN" validate "$WORK/pack1.yaml" 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "pack1.yaml:$line:5: figures\[0\].nots: unknown key (did you mean 'note'?)" <<<"$err" || fail "message: $err"
+sed 's/^  - kpi: nps$/  - kpi: nsp/' "$SRC/scenarios/baselines/ecommerce.yaml" >"$WORK/pack2.yaml"
+line=$(grep -n 'kpi: nsp' "$WORK/pack2.yaml" | cut -d: -f1)
+err=$("$BIN" benchmark "$SRC/scenarios/saas_b2b.yaml" --baseline "$WORK/pack2.yaml" 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "pack2.yaml:$line:10: figures\[4\].kpi: unknown KPI id 'nsp' (did you mean 'nps'?)" <<<"$err" || fail "message: $err"
+err=$("$BIN" benchmark "$SRC/scenarios/saas_b2b.yaml" --baseline saas_smb 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "no baseline pack named 'saas_smb'.*shipped: .*saas_b2b_smb" <<<"$err" || fail "message: $err"
+
+# a scenario simulated here: every format; the trial figure cannot be computed and is listed
+"$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" --baseline saas_b2b_smb -r 2 --customers 2000 \
+  --format json >"$WORK/b.json" || fail "benchmark (json) failed"
+grep -q '"unavailable": \[' "$WORK/b.json" || fail "json lacks the unavailable list"
+grep -q '"kpi": "trial_to_paid_rate"' "$WORK/b.json" || fail "json lacks trial_to_paid_rate"
+grep -q '"replications": 2' "$WORK/b.json" || fail "json: replications"
+out=$("$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 --format table) || fail "benchmark (table) failed"
+grep -q "^In the pack but not computable from this run:" <<<"$out" || fail "table: $out"
+grep -q "trial_to_paid_rate: the log has no trial_started events" <<<"$out" || fail "table: $out"
+grep -q "^Furthest from the benchmark" <<<"$out" || fail "table: $out"
+"$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 --format html >"$WORK/b.html" || fail "benchmark (html) failed"
+grep -q '<table>' "$WORK/b.html" && grep -q 'class="verdict verdict-' "$WORK/b.html" || fail "html lacks the table"
+
+# an event log
+"$BIN" -q run "$SRC/scenarios/ecommerce_d2c.yaml" --customers 2000 --days 120 -o "$WORK/a.h5" || fail "run failed"
+"$BIN" benchmark "$WORK/a.h5" -b ecommerce --format json >"$WORK/e.json" || fail "benchmark on a log failed"
+grep -q '"name": "ecommerce"' "$WORK/e.json" || fail "json lacks the pack"
+err=$("$BIN" benchmark "$WORK/a.h5" -b ecommerce --replications 3 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "replications applies to SCENARIO.yaml input" <<<"$err" || fail "message: $err"
+
+# unreadable and truncated logs: an error naming the file
+printf 'not hdf5' >"$WORK/fake.h5"
+err=$("$BIN" benchmark "$WORK/fake.h5" -b ecommerce 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "fake.h5" <<<"$err" || fail "message: $err"
+size=$(stat -c %s "$WORK/a.h5")
+for n in 100 4096 $((size / 2)) $((size - 64)); do
+  head -c "$n" "$WORK/a.h5" >"$WORK/cut.h5"
+  err=$("$BIN" benchmark "$WORK/cut.h5" -b ecommerce 2>&1); rc=$?
+  expect_error $rc "truncated at $n: $err"
+  grep -q "cut.h5" <<<"$err" || fail "truncated at $n: $err"
+done
+echo "ok benchmark"

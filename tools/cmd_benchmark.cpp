@@ -1,0 +1,126 @@
+// journeysim benchmark RUN.h5|SCENARIO.yaml --baseline NAME|FILE: a run's KPIs against an
+// industry baseline pack (docs/baselines.md).
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "command.hpp"
+#include "journeysim/analysis/baseline.hpp"
+#include "journeysim/analysis/runner.hpp"
+#include "journeysim/kpi/score.hpp"
+#include "journeysim/sim/scenario.hpp"
+#include "util.hpp"
+
+namespace {
+
+struct State {
+  std::string input, baseline, format;
+  std::string customers, days;
+  std::optional<std::uint64_t> seed;
+  std::uint16_t replications = 5;
+  int threads = 0;
+  std::vector<std::string> sets, kpi_params;
+};
+
+bool is_scenario(const std::string& path) {
+  const auto ext = std::filesystem::path(path).extension();
+  return ext == ".yaml" || ext == ".yml";
+}
+
+std::string html_page(const journeysim::analysis::Assessment& a) {
+  std::string page =
+      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>journeysim "
+      "benchmark: ";
+  page += a.baseline;
+  page +=
+      "</title>\n<style>\nbody{font-family:sans-serif;margin:2em}\n"
+      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
+      "text-align:left;vertical-align:top}\n"
+      ".verdict-better,.verdict-meets{background:#e3f4e1}\n"
+      ".verdict-worse,.verdict-misses{background:#fbe3e1}\n"
+      ".verdict-differs{background:#fff4d6}\n.verdict-unavailable{color:#777}\n"
+      "</style></head><body>\n";
+  page += journeysim::analysis::to_html_fragment(a);
+  page += "</body></html>\n";
+  return page;
+}
+
+const bool registered = journeysim::cli::register_command(
+    50, "benchmark",
+    "Place a run's KPIs against an industry baseline pack (ranges, quantiles, thresholds with "
+    "sources)",
+    [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
+      auto st = std::make_shared<State>();
+      sub.add_option("input", st->input,
+                     "RUN.h5 (an event log from `journeysim run`) or SCENARIO.yaml (simulated "
+                     "here, --replications times)")
+          ->required()
+          ->check(CLI::ExistingFile);
+      sub.add_option("-b,--baseline", st->baseline,
+                     "Baseline pack: a shipped name (scenarios/baselines/NAME.yaml, e.g. "
+                     "saas_b2b_smb, ecommerce) or the path of a pack file")
+          ->required();
+      auto* reps = sub.add_option("-r,--replications", st->replications,
+                                  "SCENARIO.yaml: replications to simulate (default 5)")
+                       ->check(CLI::Range(1, 65535));
+      auto* customers =
+          sub.add_option("--customers", st->customers,
+                         "SCENARIO.yaml: expected arrivals over the horizon (sets `customers`)")
+              ->check(CLI::NonNegativeNumber);
+      auto* days = sub.add_option("--days", st->days, "SCENARIO.yaml: horizon in days")
+                       ->check(CLI::PositiveNumber);
+      auto* seed = sub.add_option("--seed", st->seed, "SCENARIO.yaml: random seed");
+      auto* threads =
+          sub.add_option("--threads", st->threads, "SCENARIO.yaml: worker threads (0 = all cores)")
+              ->check(CLI::Range(0, 4096));
+      auto* sets =
+          sub.add_option("--set", st->sets, "SCENARIO.yaml: override key.path=value (repeatable)");
+      sub.add_option("--kpi-param", st->kpi_params,
+                     "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`)");
+      sub.add_option("--format", st->format, "table (default on a terminal), json or html")
+          ->check(CLI::IsMember({"table", "json", "html"}));
+      const std::vector<CLI::Option*> scenario_only = {reps, customers, days, seed, threads, sets};
+      return [st, &g, scenario_only] {
+        namespace analysis = journeysim::analysis;
+        namespace kpi = journeysim::kpi;
+        // The pack first: a broken pack fails before any simulation.
+        const analysis::Baseline baseline = analysis::load_baseline(st->baseline);
+        kpi::ScoreOptions o;
+        o.kpis = baseline.kpis();
+        o.params = kpi::parse_params(st->kpi_params);
+        kpi::Log log;
+        if (is_scenario(st->input)) {
+          std::vector<std::string> sets = st->sets;
+          if (!st->customers.empty()) sets.insert(sets.begin(), "customers=" + st->customers);
+          if (!st->days.empty()) sets.insert(sets.begin(), "horizon_days=" + st->days);
+          if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
+          const auto scenario = journeysim::sim::load_scenario(st->input, sets);
+          analysis::SimulateOptions so;
+          so.replications = st->replications;
+          so.threads = st->threads;
+          so.progress = !g.quiet;
+          so.command_line = journeysim::cli::command_line();
+          log = analysis::simulate_to_log(scenario, so);
+          log.source = st->input;
+        } else {
+          for (const CLI::Option* opt : scenario_only)
+            if (opt->count() > 0)
+              throw std::runtime_error(opt->get_name() + " applies to SCENARIO.yaml input; " +
+                                       st->input + " is an event log");
+          log = kpi::load_event_log(st->input);
+        }
+        const auto assessment = analysis::assess(kpi::score(log, o), baseline);
+        const std::string format =
+            st->format.empty() ? (isatty(STDOUT_FILENO) ? "table" : "json") : st->format;
+        if (format == "json")
+          std::cout << analysis::to_json(assessment).dump(1) << "\n";
+        else if (format == "html")
+          std::cout << html_page(assessment);
+        else
+          std::cout << analysis::to_text(assessment);
+        return 0;
+      };
+    });
+
+}  // namespace
