@@ -1082,6 +1082,18 @@ KPI_TEST(Clv, ArpaTimesMarginOverMonthlyChurn, "clv", "cac_clv_ratio", "cac_payb
   expect_value(score1(log, "cac_clv_ratio"), 1296.0 / 7 / 100, 100);
   // payback = 100 / (90 * 0.8) = 25/18 months
   expect_value(score1(log, "cac_payback_months"), 25.0 / 18, 72);
+  // a team cost row: fully loaded (the default) CAC = (500 + 250) / 5 = 150; marketing stays 100
+  kpi::Log teams = log;
+  teams.names["channels"].push_back("team:sales");
+  teams.channels.push_back({0, 0, 1, day(0), 250, 0, 0, 0, 0});
+  expect_value(score1(teams, "cac_clv_ratio"), 1296.0 / 7 / 150, 150);
+  expect_value(score1(teams, "cac_payback_months"), 150.0 / 72, 72);
+  expect_value(score1(teams, "cac_clv_ratio", {{"cac_clv_ratio.cost", "marketing"}}),
+               1296.0 / 7 / 100, 100);
+  expect_value(score1(teams, "cac_payback_months", {{"cac_payback_months.cost", "marketing"}}),
+               25.0 / 18, 72);
+  EXPECT_THROW(score1(teams, "cac_payback_months", {{"cac_payback_months.cost", "sales"}}),
+               std::runtime_error);
 }
 
 KPI_TEST(Clv, NoChurnInAnyWholeMonthIsNotAvailable, "clv") {

@@ -968,15 +968,25 @@ Result clv_survival(const Context& x) {
   return r;
 }
 
+// The CAC of the ratio KPIs: fully loaded (sales and marketing, the industry convention of the
+// published benchmarks) unless the `cost` parameter says marketing.
+Result ratio_cac(const Context& x) {
+  const std::string cost = x.str("cost");
+  if (cost != "fully_loaded" && cost != "marketing")
+    throw std::runtime_error("KPI parameter " + x.def.id +
+                             ".cost: expected fully_loaded or marketing, found '" + cost + "'");
+  return new_customer_cost(x, cost == "fully_loaded");
+}
+
 Result cac_clv(const Context& x) {
-  Result cac = new_customer_cost(x, false), clv = clv_subscription(x);
+  Result cac = ratio_cac(x), clv = clv_subscription(x);
   if (!cac.available) return cac;
   if (!clv.available) return clv;
   return ratio(clv.value, cac.value, "acquisition cost");
 }
 
 Result cac_payback(const Context& x) {
-  Result cac = new_customer_cost(x, false), a = arpa(x);
+  Result cac = ratio_cac(x), a = arpa(x);
   if (!cac.available) return cac;
   if (!a.available) return a;
   return ratio(cac.value, a.value * x.num("margin"), "margin per account");
@@ -1604,21 +1614,27 @@ std::vector<KpiDef> build() {
   add({"cac_clv_ratio",
        "CLV:CAC Ratio",
        "revenue",
-       "clv / cac (3 is the common benchmark).",
+       "clv / CAC (3 is the common benchmark). CAC is fully loaded (channel spend and team costs, "
+       "as cac_fully_loaded, the convention of published benchmarks) unless cost = marketing "
+       "(as cac).",
        "ratio",
        {E::conversion, E::churned},
        true,
-       {{"margin", "0.8", "gross margin"}},
+       {{"margin", "0.8", "gross margin"},
+        {"cost", "fully_loaded",
+         "fully_loaded (sales and marketing) or marketing (channel spend)"}},
        H,
        cac_clv});
   add({"cac_payback_months",
        "CAC Payback",
        "revenue",
-       "cac / (ARPA x margin).",
+       "CAC / (ARPA x margin); CAC fully loaded unless cost = marketing (see cac_clv_ratio).",
        "months",
        {E::conversion},
        true,
-       {{"margin", "0.8", "gross margin"}},
+       {{"margin", "0.8", "gross margin"},
+        {"cost", "fully_loaded",
+         "fully_loaded (sales and marketing) or marketing (channel spend)"}},
        L,
        cac_payback});
   // messages
