@@ -1,0 +1,1162 @@
+#include "journeysim/analysis/report.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "journeysim/kpi/survival.hpp"
+#include "journeysim/kpi/table.hpp"
+#include "journeysim/version.hpp"
+#include "svg.hpp"
+
+namespace journeysim::analysis {
+
+namespace {
+
+using nlohmann::json;
+using svg::escape;
+using svg::Format;
+
+Format format_for_unit(const std::string& unit) {
+  return unit.rfind("share", 0) == 0 ? Format::percent : Format::number;
+}
+std::string fmt(double v, const std::string& unit) {
+  return svg::format_value(v, format_for_unit(unit));
+}
+std::string fmt_ci(double lo, double hi, const std::string& unit) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return "–";
+  return "[" + fmt(lo, unit) + ", " + fmt(hi, unit) + "]";
+}
+std::string fmt_signed(double v, const std::string& unit) {
+  std::string s = fmt(v, unit);
+  if (std::isfinite(v) && v > 0) s.insert(0, "+");
+  return s;
+}
+std::string fmt_p(double p) {
+  if (!std::isfinite(p)) return "–";
+  if (p < 0.001) return "&lt;0.001";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", p);
+  return b;
+}
+
+std::string direction_text(const std::string& d) {
+  if (d == "higher_is_better") return "↑ higher is better";
+  if (d == "lower_is_better") return "↓ lower is better";
+  return "neutral";
+}
+std::string direction_id(kpi::Direction d) {
+  switch (d) {
+    case kpi::Direction::higher_is_better:
+      return "higher_is_better";
+    case kpi::Direction::lower_is_better:
+      return "lower_is_better";
+    default:
+      return "neutral";
+  }
+}
+
+// CSS class of a verdict word (compare verdicts, baseline verdicts).
+std::string verdict_class(std::string v) {
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* w : {"better", "meets", "good"})
+    if (v.rfind(w, 0) == 0) return "good";
+  for (const char* w : {"worse", "misses", "bad"})
+    if (v.rfind(w, 0) == 0) return "bad";
+  for (const char* w : {"no difference", "typical", "within", "unavailable"})
+    if (v.rfind(w, 0) == 0) return "same";
+  return "info";  // changed, neutral, differs, ...
+}
+std::string verdict_color(const std::string& v) {
+  std::string c = verdict_class(v);
+  if (c == "good") return "#2e7d32";
+  if (c == "bad") return "#c62828";
+  if (c == "same") return "#757575";
+  return "#1565c0";
+}
+
+}  // namespace
+
+std::string format_kpi_value(double value, const std::string& unit) {
+  return fmt(value, unit);
+}
+
+namespace {
+
+int replication_count(const kpi::Log& log) {
+  int r = std::max<int>(1, log.replications);
+  for (const auto& c : log.customers) r = std::max(r, c.replication - log.first_replication + 1);
+  return r;
+}
+
+std::vector<std::vector<std::uint32_t>> populations(const kpi::Log& log, int R) {
+  std::vector<std::vector<std::uint32_t>> pops(R);
+  for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
+    int r = log.customers[c].replication - log.first_replication;
+    if (r >= 0 && r < R) pops[r].push_back(c);
+  }
+  return pops;
+}
+
+// A KPI table computed in every replication: mean per cell and the 95% CI of the mean.
+struct TableStats {
+  bool available = false;
+  std::string reason;
+  int replications = 0;  // replications in which the table exists
+  std::vector<std::string> rows, columns;
+  std::vector<std::vector<double>> mean, lo, hi;
+  int column(const std::string& name) const {
+    auto it = std::find(columns.begin(), columns.end(), name);
+    return it == columns.end() ? -1 : static_cast<int>(it - columns.begin());
+  }
+  std::vector<double> col(const std::vector<std::vector<double>>& m, int c) const {
+    std::vector<double> v;
+    for (const auto& row : m)
+      v.push_back(c >= 0 && c < static_cast<int>(row.size()) ? row[c] : NAN);
+    return v;
+  }
+};
+
+TableStats table_stats(const kpi::Log& log, const std::vector<std::vector<std::uint32_t>>& pops,
+                       const std::string& kpi_id, const std::string& table_name,
+                       const kpi::Params& params) {
+  TableStats st;
+  const kpi::KpiDef* def = kpi::find_kpi(kpi_id);
+  if (!def) {
+    st.reason = "unknown KPI " + kpi_id;
+    return st;
+  }
+  for (kpi::EventType t : def->needs)
+    if (!log.has(t)) {
+      st.reason = "the log has no " + std::string(eventlog::event_type_name(t)) + " events";
+      return st;
+    }
+  if (def->needs_channels && !log.has_channel_table) {
+    st.reason = "the log has no channel table";
+    return st;
+  }
+  std::vector<kpi::ResultTable> tables;
+  for (std::size_t r = 0; r < pops.size(); ++r) {
+    std::vector<const kpi::ChannelDay*> rows;
+    for (const auto& d : log.channels)
+      if (d.replication == log.first_replication + r) rows.push_back(&d);
+    kpi::Context ctx{log, pops[r], *def, params, rows};
+    kpi::Result res = def->compute(ctx);
+    if (!res.available) {
+      if (st.reason.empty()) st.reason = res.reason;
+      continue;
+    }
+    for (auto& t : res.tables)
+      if (t.name == table_name) tables.push_back(std::move(t));
+  }
+  if (tables.empty()) {
+    if (st.reason.empty()) st.reason = "no " + table_name + " table";
+    return st;
+  }
+  st.available = true;
+  st.replications = static_cast<int>(tables.size());
+  std::set<std::string> row_set;
+  for (const auto& t : tables) row_set.insert(t.row_labels.begin(), t.row_labels.end());
+  st.rows.assign(row_set.begin(), row_set.end());
+  const kpi::ResultTable* widest = &tables[0];
+  for (const auto& t : tables)
+    if (t.columns.size() > widest->columns.size()) widest = &t;
+  st.columns = widest->columns;
+  for (const auto& t : tables)
+    for (const auto& c : t.columns)
+      if (std::find(st.columns.begin(), st.columns.end(), c) == st.columns.end())
+        st.columns.push_back(c);
+  std::map<std::string, std::size_t> row_index;
+  for (std::size_t i = 0; i < st.rows.size(); ++i) row_index[st.rows[i]] = i;
+  std::vector<std::vector<std::vector<double>>> values(
+      st.rows.size(), std::vector<std::vector<double>>(st.columns.size()));
+  for (const auto& t : tables)
+    for (std::size_t i = 0; i < t.row_labels.size() && i < t.cells.size(); ++i)
+      for (std::size_t k = 0; k < t.columns.size() && k < t.cells[i].size(); ++k)
+        if (std::isfinite(t.cells[i][k]))
+          values[row_index[t.row_labels[i]]][st.column(t.columns[k])].push_back(t.cells[i][k]);
+  auto blank =
+      std::vector<std::vector<double>>(st.rows.size(), std::vector<double>(st.columns.size(), NAN));
+  st.mean = st.lo = st.hi = blank;
+  for (std::size_t i = 0; i < st.rows.size(); ++i)
+    for (std::size_t k = 0; k < st.columns.size(); ++k) {
+      const auto& v = values[i][k];
+      if (v.empty()) continue;
+      double m = 0;
+      for (double x : v) m += x;
+      m /= v.size();
+      st.mean[i][k] = m;
+      if (v.size() > 1) {
+        double ss = 0;
+        for (double x : v) ss += (x - m) * (x - m);
+        double h = kpi::t_quantile_975(static_cast<int>(v.size()) - 1) *
+                   std::sqrt(ss / (v.size() - 1) / v.size());
+        st.lo[i][k] = m - h;
+        st.hi[i][k] = m + h;
+      }
+    }
+  return st;
+}
+
+std::vector<double> iota_x(std::size_t n) {
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(i);
+  return x;
+}
+
+std::string figure(const std::string& id, const std::string& svg_text, const std::string& caption) {
+  std::string s = "<figure class=\"chart\" data-chart=\"" + id + "\" id=\"chart-" + id + "\">\n";
+  s += svg_text;
+  s += "\n<figcaption>" + caption + "</figcaption>\n</figure>\n";
+  return s;
+}
+std::string missing(const std::string& id, const std::string& title, const std::string& reason) {
+  return "<div class=\"missing\" data-chart-missing=\"" + id + "\"><strong>" + escape(title) +
+         "</strong>: not available for this log (" + escape(reason) + ").</div>\n";
+}
+
+const char* kCss = R"CSS(
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
+       color: #1f2328; background: #f6f7f9; }
+header, main, footer, nav { max-width: 1240px; margin: 0 auto; padding: 0 16px; }
+header { padding-top: 20px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.meta { color: #57606a; margin: 2px 0; }
+nav { margin-top: 10px; }
+nav a { display: inline-block; margin: 0 12px 4px 0; color: #0969da; text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 14px;
+          margin: 16px 0; }
+section > h2 { border: none; margin-top: 12px; }
+.grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; align-items: start; }
+@media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
+figure.chart { margin: 8px 0; }
+figure.chart figcaption { color: #57606a; font-size: 12.5px; margin-top: 2px; }
+svg.chart-svg { display: block; max-width: 100%; height: auto; background: #fff; }
+svg.chart-svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
+                     font-size: 12px; fill: #1f2328; }
+svg.chart-svg .title { font-size: 14px; font-weight: 600; }
+svg.chart-svg .subtitle { font-size: 11px; fill: #57606a; }
+svg.chart-svg .tick { font-size: 11px; fill: #57606a; }
+svg.chart-svg .axis-label { font-size: 12px; fill: #32383f; }
+svg.chart-svg .legend { font-size: 11px; }
+svg.chart-svg .note { font-size: 11px; fill: #32383f; }
+svg.chart-svg .label { font-size: 12px; }
+svg.chart-svg .value { font-size: 12px; font-weight: 600; }
+svg.chart-svg .bar-value { font-size: 12px; font-weight: 600; fill: #fff; }
+svg.chart-svg .cell-label { font-size: 10px; fill: #1f2328; pointer-events: none; }
+svg.chart-svg .cell-label.light { fill: #fff; }
+svg.chart-svg .grid { stroke: #eaeef2; stroke-width: 1; }
+svg.chart-svg .axis { stroke: #8c959f; stroke-width: 1; }
+svg.chart-svg .zero { stroke: #32383f; stroke-width: 1.2; }
+svg.chart-svg .line { fill: none; stroke-width: 2; }
+svg.chart-svg .band { opacity: 0.2; stroke: none; }
+svg.chart-svg .band-swatch { opacity: 0.3; }
+svg.chart-svg .marker-line { stroke: #57606a; stroke-dasharray: 4 3; }
+svg.chart-svg .stripe { fill: #f6f8fa; }
+svg.chart-svg .ci { stroke-width: 2; }
+svg.chart-svg .ci-end { stroke: #57606a; }
+svg.chart-svg .area { opacity: 0.9; stroke: #fff; stroke-width: 0.5; }
+svg.chart-svg .cell:hover, svg.chart-svg .bar:hover { opacity: 0.8; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 10px; }
+th, td { border-bottom: 1px solid #eaeef2; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.area td { background: #eef3f8; font-weight: 600; text-transform: capitalize; }
+tr.unavailable td { color: #8c959f; }
+code { font-size: 12px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
+.badge.good { background: #dafbe1; color: #1a7f37; }
+.badge.bad { background: #ffebe9; color: #cf222e; }
+.badge.same { background: #eaeef2; color: #57606a; }
+.badge.info { background: #ddf4ff; color: #0969da; }
+.missing { border: 1px dashed #d0d7de; border-radius: 6px; padding: 12px; color: #57606a; margin: 8px 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 14px; min-width: 170px; }
+.card .k { color: #57606a; font-size: 12px; }
+.card .v { font-size: 20px; font-weight: 600; }
+.card .c { color: #57606a; font-size: 11.5px; }
+footer { color: #57606a; font-size: 12px; padding-bottom: 24px; }
+)CSS";
+
+std::string page(const std::string& title, const std::string& header, const std::string& nav,
+                 const std::string& body, const std::string& footer) {
+  std::string s;
+  s += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
+  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
+  s += "<meta name=\"generator\" content=\"journeysim ";
+  s += kVersion;
+  s += "\"/>\n<title>" + escape(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n";
+  s += "<header>\n" + header + "</header>\n<nav>\n" + nav + "</nav>\n<main>\n" + body +
+       "</main>\n<footer>\n" + footer + "</footer>\n</body>\n</html>\n";
+  return s;
+}
+
+std::string date_of(std::int64_t t) {
+  return kpi::format_date(static_cast<long>(std::floor(static_cast<double>(t) / kpi::kDay)));
+}
+
+}  // namespace
+
+// ----------------------------------------------------------------------------------------------
+// Funnel
+
+Funnel acquisition_funnel(const kpi::Log& log) {
+  using E = kpi::EventType;
+  enum { kLead, kTrial, kConverted, kActivated, kPaying, kSteps };
+  static const std::array<const char*, kSteps> ids = {"leads", "trial_started", "converted",
+                                                      "activated", "paying_at_end"};
+  static const std::array<const char*, kSteps> labels = {
+      "Leads / sign-ups", "Trial started", "Converted to paying", "Activated", "Paying at the end"};
+  const int R = replication_count(log);
+  const bool contractual = !(log.has(E::purchase) && !log.has(E::payment));
+  std::vector<std::uint8_t> reached(log.customers.size(), 0);
+  std::array<double, kSteps> count{};
+  std::map<std::string, std::array<double, kSteps>> by_channel;
+  for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
+    const auto& ci = log.customers[c];
+    std::int64_t start = ci.created != kpi::kNone              ? ci.created
+                         : log.offsets[c] < log.offsets[c + 1] ? log.time[log.offsets[c]]
+                                                               : log.start;
+    std::array<std::int64_t, kSteps> at;
+    at.fill(kpi::kNone);
+    at[kLead] = start;
+    if (ci.converted != kpi::kNone) at[kConverted] = ci.converted;
+    bool paying = false;
+    for (std::uint64_t i = log.offsets[c]; i < log.offsets[c + 1]; ++i) {
+      auto t = static_cast<E>(log.type[i]);
+      if (t == E::trial_started && at[kTrial] == kpi::kNone) at[kTrial] = log.time[i];
+      if (t == E::activated && at[kActivated] == kpi::kNone) at[kActivated] = log.time[i];
+      if (t == E::conversion || t == E::reactivated) {
+        paying = true;
+        if (at[kConverted] == kpi::kNone) at[kConverted] = log.time[i];
+      }
+      if (t == E::churned) paying = false;
+    }
+    if (ci.converted != kpi::kNone && !log.has(E::conversion)) paying = ci.churned == kpi::kNone;
+    if (contractual && paying && at[kConverted] != kpi::kNone) at[kPaying] = log.end;
+    auto& ch = by_channel[ci.channel >= 0 ? log.name("channels", ci.channel) : "(none)"];
+    for (int s = 0; s < kSteps; ++s)
+      if (at[s] != kpi::kNone) {
+        reached[c] |= 1u << s;
+        count[s] += 1;
+        ch[s] += 1;
+      }
+  }
+  // the lifecycle order; steps nobody reached (no trials in a sales-led log) are left out
+  std::vector<int> order = {kLead, kTrial, kConverted, kActivated, kPaying};
+  std::erase_if(order, [&](int s) { return s != kLead && count[s] == 0; });
+  Funnel f;
+  f.replications = R;
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    int s = order[k];
+    FunnelStepCount step;
+    step.id = ids[s];
+    step.label = labels[s];
+    if (s == kConverted && !contractual) step.label = "First purchase";
+    step.customers = count[s] / R;
+    if (k > 0) {
+      int base = s == kPaying ? kConverted : order[k - 1];
+      unsigned both = (1u << s) | (1u << base);
+      double n = 0;
+      for (auto m : reached)
+        if ((m & both) == both) n += 1;
+      step.base = ids[base];
+      step.with_base = n / R;
+    } else {
+      step.with_base = step.customers;
+    }
+    f.steps.push_back(step);
+  }
+  for (const auto& [name, counts] : by_channel) {
+    std::vector<double> v;
+    for (int s : order) v.push_back(counts[s] / R);
+    f.by_channel.emplace_back(name, v);
+  }
+  return f;
+}
+
+// ----------------------------------------------------------------------------------------------
+// Run report
+
+namespace {
+
+std::string funnel_section(const kpi::Log& log, const Funnel& f) {
+  std::string s = "<section id=\"funnel\">\n<h2>Acquisition funnel</h2>\n";
+  if (f.steps.empty() || f.steps[0].customers <= 0)
+    return s + missing("funnel", "Acquisition funnel", "no customers") + "</section>\n";
+  svg::FunnelChart ch;
+  ch.title = "Acquisition funnel";
+  ch.subtitle = f.replications > 1 ? "customers reaching each step, mean per replication (" +
+                                         std::to_string(f.replications) + " replications)"
+                                   : "customers reaching each step";
+  ch.value_label = "customers";
+  ch.width = 1200;
+  const double lead = f.steps[0].customers;
+  for (std::size_t i = 0; i < f.steps.size(); ++i) {
+    const auto& st = f.steps[i];
+    svg::FunnelStep step{st.label, st.customers, ""};
+    auto base = std::find_if(f.steps.begin(), f.steps.end(),
+                             [&](const FunnelStepCount& x) { return x.id == st.base; });
+    if (i > 0) step.note = svg::format_value(st.customers / lead, Format::percent) + " of leads";
+    if (i > 0 && base != f.steps.begin() && base != f.steps.end() && base->customers > 0)
+      step.note += " · " + svg::format_value(st.with_base / base->customers, Format::percent) +
+                   " of \"" + base->label + "\"";
+    ch.steps.push_back(step);
+  }
+  s += figure("funnel", svg::render(ch),
+              "Each bar counts the customers who reached the step at any time within the log: a "
+              "lead or sign-up; a trial start; the first conversion to paying; activation (all "
+              "required activation tasks done, before or after conversion); paying at the end "
+              "(converted and not churned, or reactivated after the last churn). A step is not "
+              "required to follow the previous one, so \"of &lt;step&gt;\" is the share of the "
+              "customers who reached that step (the previous one; for paying at the end, the "
+              "converted) who also reached this one.");
+  // by channel
+  s += "<h3>By acquisition channel</h3>\n<div "
+       "class=\"table-wrap\">\n<table>\n<thead><tr><th>channel</th>";
+  for (const auto& st : f.steps) s += "<th class=\"num\">" + escape(st.label) + "</th>";
+  s += "<th class=\"num\">lead → paying</th></tr></thead>\n<tbody>\n";
+  int conv_col = -1;
+  for (std::size_t i = 0; i < f.steps.size(); ++i)
+    if (f.steps[i].id == "converted") conv_col = static_cast<int>(i);
+  for (const auto& [name, counts] : f.by_channel) {
+    s += "<tr><td>" + escape(name) + "</td>";
+    for (double v : counts)
+      s += "<td class=\"num\">" + svg::format_value(v, Format::number) + "</td>";
+    double rate = conv_col >= 0 && counts[0] > 0 ? counts[conv_col] / counts[0] : NAN;
+    s += "<td class=\"num\">" + svg::format_value(rate, Format::percent) + "</td></tr>\n";
+  }
+  s += "</tbody>\n</table>\n</div>\n";
+  (void)log;
+  return s + "</section>\n";
+}
+
+std::string months_caption(int R) {
+  return R > 1 ? "Mean over " + std::to_string(R) +
+                     " replications; the band is the 95% confidence interval of that mean "
+                     "(Student t)."
+               : "One replication (no confidence band).";
+}
+
+std::string revenue_section(const kpi::Log& log,
+                            const std::vector<std::vector<std::uint32_t>>& pops,
+                            const kpi::Params& params) {
+  const int R = static_cast<int>(pops.size());
+  std::string s =
+      "<section id=\"growth\">\n<h2>MRR and active customers</h2>\n<div class=\"grid2\">\n";
+  TableStats mrr = table_stats(log, pops, "mrr", "mrr", params);
+  TableStats act = table_stats(log, pops, "active_customers", "active_customers", params);
+  if (mrr.available && mrr.column("mrr") >= 0) {
+    svg::LineChart ch;
+    ch.title = "Monthly recurring revenue";
+    ch.subtitle = R > 1 ? "at each month end; mean of " + std::to_string(R) + " replications"
+                        : "at each month end";
+    ch.x = {"month end", Format::number, {}, {}};
+    ch.y = {"MRR (currency/month)", Format::number, {}, {}};
+    ch.x_categories = mrr.rows;
+    int c = mrr.column("mrr");
+    svg::Series se{"MRR", iota_x(mrr.rows.size()), mrr.col(mrr.mean, c), {}, {}, false, true, ""};
+    if (R > 1) se.lo = mrr.col(mrr.lo, c), se.hi = mrr.col(mrr.hi, c);
+    ch.series.push_back(se);
+    ch.band_label = "95% CI";
+    s += figure("mrr", svg::render(ch),
+                "MRR replayed from conversion, upgrade, downgrade, seat, churn and reactivation "
+                "events at each whole month's end (KPI <code>mrr</code>). " +
+                    months_caption(R));
+  } else {
+    s += missing("mrr", "Monthly recurring revenue", mrr.reason);
+  }
+  if (act.available && act.column("active") >= 0) {
+    svg::LineChart ch;
+    ch.title = "Active and paying customers";
+    ch.subtitle = R > 1 ? "per month; mean of " + std::to_string(R) + " replications" : "per month";
+    ch.x = {"month", Format::number, {}, {}};
+    ch.y = {"customers", Format::number, {}, {}};
+    ch.x_categories = act.rows;
+    int c = act.column("active");
+    svg::Series se{"active (engaged in the month)",
+                   iota_x(act.rows.size()),
+                   act.col(act.mean, c),
+                   {},
+                   {},
+                   false,
+                   true,
+                   ""};
+    if (R > 1) se.lo = act.col(act.lo, c), se.hi = act.col(act.hi, c);
+    ch.series.push_back(se);
+    if (mrr.available && mrr.column("paying_customers") >= 0) {
+      // align the paying customers (month ends) with the same month labels
+      int pc = mrr.column("paying_customers");
+      std::vector<double> y(act.rows.size(), NAN), lo(act.rows.size(), NAN),
+          hi(act.rows.size(), NAN);
+      for (std::size_t i = 0; i < act.rows.size(); ++i) {
+        auto it = std::find(mrr.rows.begin(), mrr.rows.end(), act.rows[i]);
+        if (it == mrr.rows.end()) continue;
+        std::size_t k = it - mrr.rows.begin();
+        y[i] = mrr.mean[k][pc];
+        lo[i] = mrr.lo[k][pc];
+        hi[i] = mrr.hi[k][pc];
+      }
+      svg::Series ps{"paying (at month end)", iota_x(act.rows.size()), y, {}, {}, false, true, ""};
+      if (R > 1) ps.lo = lo, ps.hi = hi;
+      ch.series.push_back(ps);
+    }
+    ch.band_label = R > 1 ? "95% CI" : "";
+    s += figure("active", svg::render(ch),
+                "Active: customers with a login, feature use, value action or purchase in the "
+                "month (KPI <code>active_customers</code>); paying: customers paying at the "
+                "month's end (from <code>mrr</code>). " +
+                    months_caption(R));
+  } else {
+    s += missing("active", "Active customers", act.reason);
+  }
+  return s + "</div>\n</section>\n";
+}
+
+std::string retention_section(const kpi::Log& log,
+                              const std::vector<std::vector<std::uint32_t>>& pops,
+                              const kpi::Params& params) {
+  const int R = static_cast<int>(pops.size());
+  std::string s = "<section id=\"retention\">\n<h2>Cohort retention</h2>\n<div class=\"grid2\">\n";
+  struct Which {
+    const char* table;
+    const char* id;
+    const char* title;
+    const char* subtitle;
+    const char* caption;
+  };
+  const std::array<Which, 2> which = {
+      Which{"logo_retention", "retention", "Cohort retention (logo)",
+            "share of each conversion-month cohort still paying k months later",
+            "Cell (cohort, k): share of the customers who converted in that month who are paying "
+            "k months (30.44 days) after their own conversion; cells beyond the end of the log "
+            "are empty (KPI <code>cohort_retention</code>). "},
+      Which{"active_share", "active-share", "Cohort activity",
+            "share of each conversion-month cohort active in its k-th month",
+            "Cell (cohort, k): share of the cohort with a login, feature use, value action or "
+            "purchase in the k-th month after conversion. "}};
+  // cohort sizes (customers converting in the month, mean per replication) for the row labels
+  std::map<std::string, double> cohort_size;
+  for (const auto& c : log.customers)
+    if (c.converted != kpi::kNone) cohort_size[kpi::month_label(c.converted)] += 1.0 / R;
+  for (const auto& w : which) {
+    TableStats t = table_stats(log, pops, "cohort_retention", w.table, params);
+    if (!t.available) {
+      s += missing(w.id, w.title, t.reason);
+      continue;
+    }
+    svg::Heatmap h;
+    h.title = w.title;
+    h.subtitle = w.subtitle;
+    h.x_label = "months since conversion";
+    h.y_label = "conversion cohort (month)";
+    h.value_label = "share";
+    for (const auto& r : t.rows)
+      h.rows.push_back(r + " (n=" + svg::format_value(cohort_size[r], Format::number) + ")");
+    for (const auto& c : t.columns)
+      h.columns.push_back(c.size() > 1 && c[0] == 'm' ? c.substr(1) : c);
+    h.cells = t.mean;
+    h.format = Format::percent;
+    // colour scale from the lowest share (down to a 10% step) to 100%: retention often stays
+    // within 70-100%, and a 0-100% scale would paint it all dark
+    double lowest = 1;
+    for (const auto& row : t.mean)
+      for (double v : row)
+        if (std::isfinite(v)) lowest = std::min(lowest, v);
+    h.min = std::clamp(std::floor(lowest * 10 + 1e-9) / 10, 0.0, 0.9);
+    h.max = 1;
+    s += figure(w.id, svg::render(h),
+                std::string(w.caption) + "n: customers in the cohort" +
+                    (R > 1 ? " (mean per replication); cells are the mean over " +
+                                 std::to_string(R) + " replications."
+                           : "."));
+  }
+  return s + "</div>\n</section>\n";
+}
+
+std::string survival_and_stages_section(const kpi::Log& log,
+                                        const std::vector<std::vector<std::uint32_t>>& pops,
+                                        const kpi::Params& params) {
+  const int R = static_cast<int>(pops.size());
+  using E = kpi::EventType;
+  std::string s =
+      "<section id=\"survival\">\n<h2>Survival and lifecycle stages</h2>\n<div class=\"grid2\">\n";
+  kpi::Lifetimes lt = kpi::lifetimes(log);
+  if (lt.days.empty()) {
+    s += missing("survival", "Kaplan-Meier survival", "no customer converted");
+  } else if (!log.has(E::churned)) {
+    s += missing("survival", "Kaplan-Meier survival", "the log has no churned events");
+  } else {
+    kpi::KmCurve km = kpi::kaplan_meier(lt.days, lt.churned);
+    svg::LineChart ch;
+    ch.title = "Customer survival (Kaplan-Meier)";
+    ch.subtitle = svg::format_value(static_cast<double>(km.n), Format::integer) +
+                  " converted customers, " +
+                  svg::format_value(static_cast<double>(km.events), Format::integer) + " churned" +
+                  (R > 1 ? " (pooled over " + std::to_string(R) + " replications)" : "");
+    ch.x = {"days since conversion", Format::number, 0.0, kpi::days(log.end - log.start)};
+    ch.y = {"share still paying (survival)", Format::percent, 0.0, 1.0};
+    svg::Series se{"survival S(t)", {0.0}, {1.0}, {1.0}, {1.0}, true, false, ""};
+    for (const auto& p : km.points) {
+      se.x.push_back(p.t);
+      se.y.push_back(p.survival);
+      se.lo.push_back(p.lower);
+      se.hi.push_back(p.upper);
+    }
+    ch.series.push_back(se);
+    ch.band_label = "95% CI (log-log)";
+    std::string median = "not reached";
+    if (km.median) {
+      median = svg::format_value(*km.median, Format::number) + " days";
+      ch.x_markers.emplace_back(*km.median, "median " + median);
+      median += " (95% CI " +
+                (km.median_lower ? svg::format_value(*km.median_lower, Format::number) : "–") +
+                " to " +
+                (km.median_upper ? svg::format_value(*km.median_upper, Format::number)
+                                 : std::string("not reached")) +
+                ")";
+    }
+    s += figure("survival", svg::render(ch),
+                "Share of paying customers not yet churned t days after their conversion; "
+                "customers still paying at the end of the log are censored there. Pointwise 95% "
+                "band from Greenwood's variance on the log-log scale (R survival's default). "
+                "Median lifetime: " +
+                    escape(median) + ".");
+  }
+  TableStats st = table_stats(log, pops, "stage_distribution", "stage_distribution", params);
+  if (!st.available) {
+    s += missing("stages", "Stage distribution", st.reason);
+  } else {
+    svg::StackedArea ch;
+    ch.title = "Lifecycle stages over time";
+    ch.subtitle = R > 1 ? "customers in each stage at month end; mean of " + std::to_string(R) +
+                              " replications"
+                        : "customers in each stage at month end";
+    ch.x = {"month end", Format::number, {}, {}};
+    ch.y = {"customers in stage", Format::number, {}, {}};
+    ch.x_categories = st.rows;
+    for (std::size_t k = 0; k < st.columns.size(); ++k)
+      ch.series.emplace_back(st.columns[k], st.col(st.mean, static_cast<int>(k)));
+    s +=
+        figure("stages", svg::render(ch),
+               "Customers in each lifecycle stage (from <code>stage_entered</code> events) at each "
+               "whole month's end, stacked in stage order; churned customers leave the stack "
+               "(KPI <code>stage_distribution</code>).");
+  }
+  return s + "</div>\n</section>\n";
+}
+
+std::string headline_cards(const kpi::ScoreReport& rep) {
+  static const std::array<const char*, 6> ids = {
+      "mrr", "active_customers", "conversion_rate", "monthly_churn_rate", "cac", "clv"};
+  std::string s;
+  for (const char* id : ids)
+    for (const auto& k : rep.scores) {
+      if (k.id != id || k.replications == 0) continue;
+      const kpi::KpiDef* d = kpi::find_kpi(k.id);
+      s += "<div class=\"card\"><div class=\"k\">" + escape(d->name) + "</div><div class=\"v\">" +
+           escape(fmt(k.mean, d->unit)) + "</div><div class=\"c\">" + escape(d->unit);
+      if (std::isfinite(k.ci_low)) s += " · 95% CI " + escape(fmt_ci(k.ci_low, k.ci_high, d->unit));
+      s += "</div></div>\n";
+    }
+  return s.empty() ? s : "<div class=\"cards\">\n" + s + "</div>\n";
+}
+
+std::string kpi_section(const kpi::ScoreReport& rep, const BaselineVerdicts* baseline) {
+  std::multimap<std::string, const KpiVerdict*> verdicts;
+  if (baseline)
+    for (const auto& v : baseline->verdicts) verdicts.emplace(v.kpi_id, &v);
+  std::string s = "<section id=\"kpis\">\n<h2>KPIs</h2>\n<p class=\"meta\">";
+  s += rep.replications > 1 ? "Mean over " + std::to_string(rep.replications) +
+                                  " replications with its 95% confidence interval (Student t)."
+                            : "One replication: values without confidence intervals.";
+  if (baseline)
+    s += " Baseline: <strong>" + escape(baseline->name) + "</strong> (" +
+         std::to_string(baseline->verdicts.size()) +
+         " published figures; hover a range for its source). Verdicts respect the KPI's "
+         "direction: better / typical / worse than the range, meets / misses a threshold.";
+  s += " Definitions: <code>journeysim kpis</code> or docs/kpis.md.</p>\n";
+  s += "<div class=\"table-wrap\">\n<table class=\"kpis\">\n<thead><tr><th>KPI</th><th "
+       "class=\"num\">value</th>"
+       "<th class=\"num\">95% CI</th><th>unit</th><th>direction</th><th class=\"num\">n</th>";
+  if (baseline) s += "<th>baseline range</th><th>verdict</th>";
+  s += "</tr></thead>\n<tbody>\n";
+  const int cols = baseline ? 8 : 6;
+  // grouped by area (in order of first appearance, as docs/kpis.md), registry order within one
+  std::vector<const kpi::KpiDef*> defs;
+  for (const auto& d : kpi::registry()) {
+    auto same = [&](const kpi::KpiDef* x) { return x->area == d.area; };
+    auto last = std::find_if(defs.rbegin(), defs.rend(), same);
+    defs.insert(last == defs.rend() ? defs.end() : last.base(), &d);
+  }
+  std::string area;
+  for (const kpi::KpiDef* dp : defs) {
+    const kpi::KpiDef& d = *dp;
+    auto it = std::find_if(rep.scores.begin(), rep.scores.end(),
+                           [&](const kpi::KpiScore& k) { return k.id == d.id; });
+    if (it == rep.scores.end()) continue;
+    const kpi::KpiScore& k = *it;
+    if (d.area != area) {
+      area = d.area;
+      s += "<tr class=\"area\"><td colspan=\"" + std::to_string(cols) + "\">" + escape(area) +
+           "</td></tr>\n";
+    }
+    bool ok = k.replications > 0;
+    s += ok ? "<tr data-kpi=\"" : "<tr class=\"unavailable\" data-kpi=\"";
+    s += escape(d.id) + "\"><td>" + escape(d.name) + " <code>" + escape(d.id) + "</code></td>";
+    if (ok) {
+      s += "<td class=\"num\">" + escape(fmt(k.mean, d.unit)) + "</td><td class=\"num\">" +
+           escape(fmt_ci(k.ci_low, k.ci_high, d.unit)) + "</td>";
+    } else {
+      s += "<td colspan=\"2\">not available: " + escape(k.result.reason) + "</td>";
+    }
+    s += "<td>" + escape(d.unit) + "</td><td>" + escape(direction_text(direction_id(d.direction))) +
+         "</td><td class=\"num\">" +
+         (ok ? svg::format_value(k.result.n, Format::integer) : std::string("–")) + "</td>";
+    if (baseline) {
+      auto [first, last] = verdicts.equal_range(d.id);
+      if (first == last) {
+        s += "<td>–</td><td></td>";
+      } else {
+        // one line per published figure
+        std::string ranges, badges;
+        for (auto v = first; v != last; ++v) {
+          std::string tip =
+              v->second->note.empty() ? "" : " title=\"" + escape(v->second->note) + "\"";
+          if (v != first) ranges += "<br/>", badges += "<br/>";
+          ranges += "<span" + tip + ">" + escape(v->second->range) + "</span>";
+          badges += "<span class=\"badge " + verdict_class(v->second->verdict) + "\"" + tip + ">" +
+                    escape(v->second->verdict) + "</span>";
+        }
+        s += "<td>" + ranges + "</td><td>" + badges + "</td>";
+      }
+    }
+    s += "</tr>\n";
+  }
+  return s + "</tbody>\n</table>\n</div>\n</section>\n";
+}
+
+std::string footer_text() {
+  return std::string("<p>Generated by journeysim ") + kVersion +
+         " (<code>journeysim report</code>). Self-contained: inline SVG and CSS, no scripts, no "
+         "network access needed. Hover a chart element for its value.</p>\n";
+}
+
+}  // namespace
+
+std::string run_report_html(const kpi::Log& log, const ReportOptions& options) {
+  const int R = replication_count(log);
+  auto pops = populations(log, R);
+  kpi::ScoreOptions so;
+  so.params = options.params;
+  kpi::ScoreReport rep = kpi::score(log, so);
+  BaselineVerdicts baseline;
+  if (options.baseline) baseline = options.baseline(rep);
+  Funnel funnel = acquisition_funnel(log);
+
+  std::string scenario = log.scenario_name.empty() ? "event log" : log.scenario_name;
+  std::string title = options.title.empty() ? scenario + ": journeysim report" : options.title;
+  std::string header = "<h1>" + escape(title) + "</h1>\n";
+  header += "<p class=\"meta\">Scenario <strong>" + escape(scenario) + "</strong> · log <code>" +
+            escape(log.source) + "</code></p>\n";
+  header += "<p class=\"meta\">" + date_of(log.start) + " to " + date_of(log.end) + " (" +
+            svg::format_value(kpi::days(log.end - log.start), Format::number) + " days) · " +
+            std::to_string(R) + (R > 1 ? " replications" : " replication") + " · " +
+            svg::format_value(static_cast<double>(log.customers.size()) / R, Format::number) +
+            " customers" + (R > 1 ? " per replication" : "") + " · " +
+            svg::format_value(static_cast<double>(log.event_count()), Format::integer) +
+            " events</p>\n";
+  if (!options.params.empty()) {
+    header += "<p class=\"meta\">KPI parameters:";
+    for (const auto& [k, v] : options.params) header += " <code>" + escape(k + "=" + v) + "</code>";
+    header += "</p>\n";
+  }
+  header += headline_cards(rep);
+  std::string nav =
+      "<a href=\"#funnel\">Funnel</a><a href=\"#growth\">MRR &amp; active customers</a>"
+      "<a href=\"#retention\">Cohort retention</a><a href=\"#survival\">Survival &amp; stages</a>"
+      "<a href=\"#kpis\">KPI table</a>\n";
+  std::string body = funnel_section(log, funnel);
+  body += revenue_section(log, pops, options.params);
+  body += retention_section(log, pops, options.params);
+  body += survival_and_stages_section(log, pops, options.params);
+  body += kpi_section(rep, options.baseline ? &baseline : nullptr);
+  return page(title, header, nav, body, footer_text());
+}
+
+// ----------------------------------------------------------------------------------------------
+// Compare report
+
+namespace {
+
+double jnum(const json& j, const char* key) {
+  if (!j.is_object()) return NAN;
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<double>() : NAN;
+}
+std::string jstr(const json& j, const char* key, const std::string& def = "") {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  if (it == j.end()) return def;
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number() || it->is_boolean()) return it->dump();
+  return def;
+}
+std::pair<double, double> jci(const json& j, const char* key) {
+  if (!j.is_object()) return {NAN, NAN};
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_array() || it->size() != 2) return {NAN, NAN};
+  auto v = [](const json& x) { return x.is_number() ? x.get<double>() : NAN; };
+  return {v((*it)[0]), v((*it)[1])};
+}
+bool jbool(const json& j, const char* key, bool def) {
+  if (!j.is_object()) return def;
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() ? it->get<bool>() : def;
+}
+
+void check_compare_json(const json& c, const std::string& source) {
+  auto bad = [&](const std::string& what) {
+    return std::runtime_error(source +
+                              ": not a `journeysim compare --format json` output: " + what);
+  };
+  if (!c.is_object()) throw bad("expected a JSON object, found " + std::string(c.type_name()));
+  if (!c.contains("tool")) {
+    if (c.contains("kpis") && c.contains("source"))
+      throw std::runtime_error(source +
+                               ": this is a `journeysim score` JSON, not a compare output; for "
+                               "the report of a run give its event log (journeysim report "
+                               "LOG.h5 -o report.html)");
+    throw bad("no \"tool\" key");
+  }
+  if (jstr(c, "tool") != "journeysim compare")
+    throw bad("\"tool\" is '" + jstr(c, "tool") + "', expected 'journeysim compare'");
+  if (!c.contains("scenarios") || !c["scenarios"].is_array() || c["scenarios"].empty())
+    throw bad("no \"scenarios\" list");
+  for (const auto& s : c["scenarios"])
+    if (!s.is_object() || !s.contains("name") || !s["name"].is_string())
+      throw bad("a scenario without a \"name\"");
+  if (!c.contains("kpis") || !c["kpis"].is_array()) throw bad("no \"kpis\" list");
+  for (const auto& k : c["kpis"]) {
+    if (!k.is_object() || !k.contains("id") || !k["id"].is_string())
+      throw bad("a KPI without an \"id\"");
+    for (const char* list : {"values", "differences"})
+      if (k.contains(list) && !k[list].is_array())
+        throw bad("KPI '" + k["id"].get<std::string>() + "': \"" + list + "\" is not a list");
+  }
+  if (c.contains("economics") && !c["economics"].is_array())
+    throw bad("\"economics\" is not a list");
+}
+
+std::string value_cell(const json& v, const std::string& unit, const std::string& attrs = "") {
+  if (!v.is_object() || !jbool(v, "available", true) || !std::isfinite(jnum(v, "mean")))
+    return "<td class=\"num\"" + attrs + ">–</td>";
+  auto [lo, hi] = jci(v, "ci");
+  std::string s = "<td class=\"num\"" + attrs + ">" + escape(fmt(jnum(v, "mean"), unit));
+  if (std::isfinite(lo)) s += "<br/><small>" + escape(fmt_ci(lo, hi, unit)) + "</small>";
+  return s + "</td>";
+}
+
+std::string forest_section(const json& c) {
+  const auto& scen = c["scenarios"];
+  std::string base = jstr(scen[0], "name");
+  const bool many_variants = scen.size() > 2;
+  svg::ForestPlot fp;
+  fp.title = "Relative difference of each KPI, variant vs " + base;
+  fp.x = {"relative difference, (variant − base) / base (%)", Format::signed_percent, {}, {}};
+  std::size_t skipped = 0;
+  std::vector<double> mags;
+  for (const auto& k : c["kpis"]) {
+    std::string unit = jstr(k, "unit");
+    for (const auto& d : k.value("differences", json::array())) {
+      double rel = jnum(d, "relative");
+      auto [lo, hi] = jci(d, "relative_ci");
+      if (!jbool(d, "available", true) || !std::isfinite(rel) || !std::isfinite(lo) ||
+          !std::isfinite(hi)) {
+        ++skipped;
+        continue;
+      }
+      std::string verdict = jstr(d, "verdict", "–");
+      svg::ForestRow r;
+      r.label = jstr(k, "name", jstr(k, "id"));
+      if (many_variants) r.label += " — " + jstr(d, "variant");
+      r.estimate = rel;
+      r.lo = lo;
+      r.hi = hi;
+      r.color = verdict_color(verdict);
+      r.note = svg::format_value(rel, Format::signed_percent) + " [" +
+               svg::format_value(lo, Format::signed_percent) + ", " +
+               svg::format_value(hi, Format::signed_percent) + "]";
+      r.tooltip = jstr(k, "name") + " (" + jstr(k, "id") + "), " + jstr(d, "variant") + " vs " +
+                  base + ": difference " + fmt_signed(jnum(d, "delta"), unit) + " " + unit +
+                  ", relative " + r.note + ", adjusted p " +
+                  (std::isfinite(jnum(d, "p_adjusted")) ? fmt_p(jnum(d, "p_adjusted")) : "–") +
+                  ", " + verdict;
+      for (double v : {rel, lo, hi}) mags.push_back(std::abs(v));
+      fp.rows.push_back(r);
+    }
+  }
+  std::string s = "<section id=\"forest\">\n<h2>Differences (forest plot)</h2>\n";
+  if (fp.rows.empty())
+    return s +
+           missing("forest", "Forest plot",
+                   "no KPI difference with a relative confidence "
+                   "interval") +
+           "</section>\n";
+  // a few huge relative changes (small bases) would squeeze all others: clip the axis
+  std::string clipped;
+  std::sort(mags.begin(), mags.end());
+  double q90 = mags[static_cast<std::size_t>(0.9 * (mags.size() - 1))];
+  if (q90 > 0 && mags.back() > 4 * q90) {
+    double lim = svg::nice_ticks(0, 2 * q90, 4).hi;
+    double lo = 0, hi = 0;
+    for (const auto& r : fp.rows) lo = std::min(lo, r.lo), hi = std::max(hi, r.hi);
+    fp.x.min = std::max(lo, -lim);
+    fp.x.max = std::min(hi, lim);
+    clipped = "; intervals beyond ±" + svg::tick_label(lim, lim, Format::percent) +
+              " are cut (arrow heads)";
+  }
+  fp.subtitle = "point: relative difference; line: its 95% CI" + clipped;
+  for (const char* v : {"better", "worse", "no difference"})
+    fp.legend.emplace_back(v, verdict_color(v));
+  fp.legend.emplace_back("neutral KPI (changed)", verdict_color("changed"));
+  std::string caption =
+      "One row per KPI and variant with a defined relative difference (variant − base) / base "
+      "mean and its 95% CI; colour: the verdict (significant after the " +
+      escape(jstr(c, "correction", "chosen")) +
+      " correction, and the KPI's direction). A CI that excludes 0 is not itself the verdict: "
+      "the verdict uses the adjusted p-value.";
+  if (skipped)
+    caption += " " + std::to_string(skipped) +
+               " KPI differences have no relative CI (not available, or a base mean of 0) and are "
+               "not shown.";
+  return s + figure("forest", svg::render(fp), caption) + "</section>\n";
+}
+
+std::string compare_kpi_table(const json& c) {
+  const auto& scen = c["scenarios"];
+  std::string base = jstr(scen[0], "name");
+  // with one variant its name is in the header; with several, a column says which row is which
+  const bool variant_column = scen.size() > 2;
+  const std::string one_variant = scen.size() == 2 ? jstr(scen[1], "name") : "variant";
+  std::string s = "<section id=\"kpis\">\n<h2>KPIs by scenario</h2>\n";
+  s += "<p class=\"meta\">Values: mean over replications [95% CI]. Difference: variant − " +
+       escape(base) +
+       " [95% CI]; relative: difference / base mean. p: two-sided; adjusted: after the " +
+       escape(jstr(c, "correction", "chosen")) +
+       " correction across variants. Verdict: significant at the adjusted p and in the KPI's "
+       "good or bad direction.</p>\n";
+  s += "<div class=\"table-wrap\">\n<table class=\"kpis\">\n<thead><tr><th>KPI<br/><small>unit · "
+       "direction</small></th><th class=\"num\">" +
+       escape(base) + "<br/><small>base</small></th>";
+  if (variant_column) s += "<th>variant</th>";
+  s += "<th class=\"num\">" + escape(variant_column ? std::string("variant") : one_variant) +
+       "<br/><small>variant</small></th><th class=\"num\">difference</th><th "
+       "class=\"num\">relative</th><th class=\"num\">p<br/><small>adjusted</small></th>"
+       "<th>verdict</th></tr></thead>\n<tbody>\n";
+  const int rest_cols = variant_column ? 6 : 5;
+  for (const auto& k : c["kpis"]) {
+    std::string unit = jstr(k, "unit");
+    json values = k.value("values", json::array());
+    json diffs = k.value("differences", json::array());
+    auto value_of = [&](const std::string& name) -> json {
+      for (const auto& v : values)
+        if (jstr(v, "scenario") == name) return v;
+      return json();
+    };
+    std::string rows = std::to_string(std::max<std::size_t>(1, diffs.size()));
+    std::string head = "<td rowspan=\"" + rows + "\">" + escape(jstr(k, "name", jstr(k, "id"))) +
+                       " <code>" + escape(jstr(k, "id")) + "</code><br/><small>" + escape(unit) +
+                       " · " + escape(direction_text(jstr(k, "direction"))) + "</small></td>";
+    json bv = value_of(base);
+    if (bv.is_null() && !values.empty()) bv = values[0];
+    head += value_cell(bv, unit, " rowspan=\"" + rows + "\"");
+    bool available = jbool(k, "available", true);
+    if (diffs.empty() || !available) {
+      std::string reason = jstr(bv, "reason", "not available");
+      s += "<tr class=\"unavailable\" data-kpi=\"" + escape(jstr(k, "id")) + "\">" + head +
+           "<td colspan=\"" + std::to_string(rest_cols) + "\">" +
+           (available ? "no variant" : "not available: " + escape(reason)) + "</td></tr>\n";
+      continue;
+    }
+    for (std::size_t i = 0; i < diffs.size(); ++i) {
+      const json& d = diffs[i];
+      std::string variant = jstr(d, "variant");
+      s += "<tr data-kpi=\"" + escape(jstr(k, "id")) + "\">";
+      if (i == 0) s += head;
+      if (variant_column) s += "<td>" + escape(variant) + "</td>";
+      s += value_cell(value_of(variant), unit);
+      if (!jbool(d, "available", true)) {
+        s += "<td colspan=\"4\">not available: " + escape(jstr(d, "reason", "–")) + "</td></tr>\n";
+        continue;
+      }
+      auto [lo, hi] = jci(d, "ci");
+      auto [rlo, rhi] = jci(d, "relative_ci");
+      s += "<td class=\"num\">" + escape(fmt_signed(jnum(d, "delta"), unit)) + "<br/><small>" +
+           escape(fmt_ci(lo, hi, unit)) + "</small></td>";
+      s += "<td class=\"num\">" + svg::format_value(jnum(d, "relative"), Format::signed_percent);
+      if (std::isfinite(rlo))
+        s += "<br/><small>[" + svg::format_value(rlo, Format::signed_percent) + ", " +
+             svg::format_value(rhi, Format::signed_percent) + "]</small>";
+      s += "</td><td class=\"num\">" + fmt_p(jnum(d, "p")) + "<br/><small>" +
+           fmt_p(jnum(d, "p_adjusted")) + "</small></td>";
+      std::string verdict = jstr(d, "verdict", "–");
+      s += "<td><span class=\"badge " + verdict_class(verdict) + "\">" + escape(verdict) +
+           "</span></td></tr>\n";
+    }
+  }
+  return s + "</tbody>\n</table>\n</div>\n</section>\n";
+}
+
+std::string economics_section(const json& c) {
+  std::string s = "<section id=\"economics\">\n<h2>Economics</h2>\n";
+  json econ = c.value("economics", json::array());
+  if (econ.empty())
+    return s + "<p class=\"meta\">No economics in this comparison.</p>\n</section>\n";
+  std::string base = jstr(c["scenarios"][0], "name");
+  s += "<p class=\"meta\">Incremental figures of each variant over <strong>" + escape(base) +
+       "</strong> for the whole log (currency), mean over replications [95% CI]; ROI = "
+       "incremental profit / incremental cost.</p>\n";
+  s += "<div class=\"table-wrap\">\n<table>\n<thead><tr><th>variant</th><th "
+       "class=\"num\">incremental revenue</th>"
+       "<th class=\"num\">incremental cost</th><th class=\"num\">incremental profit</th>"
+       "<th class=\"num\">ROI</th><th>note</th></tr></thead>\n<tbody>\n";
+  auto cell = [](const json& e, const char* key, const char* value_key) {
+    if (!e.is_object() || !e.contains(key)) return std::string("<td class=\"num\">–</td>");
+    const json& x = e[key];
+    auto [lo, hi] = jci(x, "ci");
+    std::string unit = std::string(key) == "roi" ? "ratio" : "currency";
+    std::string s = "<td class=\"num\">" + escape(fmt_signed(jnum(x, value_key), unit));
+    if (std::isfinite(lo)) s += "<br/><small>" + escape(fmt_ci(lo, hi, unit)) + "</small>";
+    return s + "</td>";
+  };
+  for (const auto& e : econ) {
+    s += "<tr><td>" + escape(jstr(e, "variant")) + "</td>" +
+         cell(e, "incremental_revenue", "delta") + cell(e, "incremental_cost", "delta") +
+         cell(e, "incremental_profit", "delta") + cell(e, "roi", "value") + "<td>" +
+         escape(jstr(e, "note")) + "</td></tr>\n";
+  }
+  return s + "</tbody>\n</table>\n</div>\n</section>\n";
+}
+
+}  // namespace
+
+std::string compare_report_html(const json& c, const std::string& source,
+                                const ReportOptions& options) {
+  check_compare_json(c, source);
+  try {
+    const auto& scen = c["scenarios"];
+    std::string base = jstr(scen[0], "name");
+    std::string title = options.title;
+    if (title.empty()) {
+      title = "Comparison: " + base;
+      for (std::size_t i = 1; i < scen.size(); ++i)
+        title += (i == 1 ? " vs " : ", ") + jstr(scen[i], "name");
+    }
+    std::string header = "<h1>" + escape(title) + "</h1>\n";
+    header += "<p class=\"meta\">From <code>" + escape(source) + "</code> (journeysim compare " +
+              escape(jstr(c, "version", "?")) + ") · " + escape(jstr(c, "replications", "?")) +
+              " replications · " +
+              (jbool(c, "crn", true) ? "common random numbers (paired differences)"
+                                     : "independent replications (Welch)") +
+              " · multiple-comparison correction: " + escape(jstr(c, "correction", "none"));
+    if (std::isfinite(jnum(c, "alpha"))) header += " · α = " + jstr(c, "alpha");
+    if (std::isfinite(jnum(c, "horizon_days")))
+      header += " · " + svg::format_value(jnum(c, "horizon_days"), Format::number) + " days";
+    if (std::isfinite(jnum(c, "customers")))
+      header += " · " + svg::format_value(jnum(c, "customers"), Format::number) + " customers";
+    header += "</p>\n";
+    std::string body =
+        "<section id=\"scenarios\">\n<h2>Scenarios</h2>\n<div "
+        "class=\"table-wrap\">\n<table>\n<thead><tr>"
+        "<th>role</th><th>name</th><th>file</th><th class=\"num\">seed</th></tr>"
+        "</thead>\n<tbody>\n";
+    for (std::size_t i = 0; i < scen.size(); ++i)
+      body += "<tr><td>" + escape(jstr(scen[i], "role", i == 0 ? "base" : "variant")) +
+              "</td><td>" + escape(jstr(scen[i], "name")) + "</td><td><code>" +
+              escape(jstr(scen[i], "path")) + "</code></td><td class=\"num\">" +
+              escape(jstr(scen[i], "seed", "–")) + "</td></tr>\n";
+    body += "</tbody>\n</table>\n</div>\n";
+    if (c.contains("design"))
+      body += "<p class=\"meta\">Design: " + escape(jstr(c, "design")) + "</p>\n";
+    body += "</section>\n";
+    body += forest_section(c);
+    body += compare_kpi_table(c);
+    body += economics_section(c);
+    std::string nav =
+        "<a href=\"#scenarios\">Scenarios</a><a href=\"#forest\">Forest plot</a>"
+        "<a href=\"#kpis\">KPI table</a><a href=\"#economics\">Economics</a>\n";
+    return page(title, header, nav, body, footer_text());
+  } catch (const json::exception& e) {
+    throw std::runtime_error(source +
+                             ": not a `journeysim compare --format json` output: " + e.what());
+  }
+}
+
+// ----------------------------------------------------------------------------------------------
+// Files
+
+ReportInputKind detect_report_input(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw std::runtime_error(path +
+                             ": is a directory, expected an event log (.h5) or a compare "
+                             "JSON");
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
+  static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+  // the HDF5 superblock is at 0, 512, 1024, 2048, ... (after an optional user block)
+  for (std::streamoff off : {0, 512, 1024, 2048, 4096}) {
+    char b[8] = {};
+    in.clear();
+    in.seekg(off);
+    if (!in.read(b, 8)) break;
+    if (std::equal(b, b + 8, sig)) return ReportInputKind::hdf5;
+  }
+  in.clear();
+  in.seekg(0);
+  char ch = 0;
+  while (in.get(ch))
+    if (!std::isspace(static_cast<unsigned char>(ch))) break;
+  if (in && (ch == '{' || ch == '[')) return ReportInputKind::json;
+  if (!in)
+    throw std::runtime_error(path + ": empty file, expected an event log (.h5) or a compare JSON");
+  throw std::runtime_error(path +
+                           ": neither an HDF5 event log (no HDF5 signature) nor a compare JSON "
+                           "(does not start with '{')");
+}
+
+void write_report(const std::string& input, const std::string& output,
+                  const ReportOptions& options) {
+  std::string html;
+  if (detect_report_input(input) == ReportInputKind::hdf5) {
+    kpi::Log log = kpi::load_event_log(input);
+    html = run_report_html(log, options);
+  } else {
+    std::ifstream in(input, std::ios::binary);
+    json c;
+    try {
+      c = json::parse(in);
+    } catch (const json::exception& e) {
+      throw std::runtime_error(input + ": not valid JSON: " + e.what());
+    }
+    html = compare_report_html(c, input, options);
+  }
+  write_file_atomically(output, html);
+}
+
+}  // namespace journeysim::analysis
