@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "journeysim/analysis/baseline.hpp"
+#include "journeysim/analysis/files.hpp"
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/scenario.hpp"
@@ -15,7 +16,7 @@
 namespace {
 
 struct State {
-  std::string input, baseline, format;
+  std::string input, baseline, format, output;
   std::string customers, days;
   std::optional<std::uint64_t> seed;
   std::uint16_t replications = 5;
@@ -80,6 +81,9 @@ const bool registered = journeysim::cli::register_command(
                      "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`)");
       sub.add_option("--format", st->format, "table (default on a terminal), json or html")
           ->check(CLI::IsMember({"table", "json", "html"}));
+      sub.add_option("-o,--output", st->output,
+                     "Write to this file instead of standard output (written whole, then renamed "
+                     "into place; the format defaults to html for *.html, json otherwise)");
       const std::vector<CLI::Option*> scenario_only = {reps, customers, days, seed, threads, sets};
       return [st, &g, scenario_only] {
         namespace analysis = journeysim::analysis;
@@ -111,14 +115,24 @@ const bool registered = journeysim::cli::register_command(
           log = kpi::load_event_log(st->input);
         }
         const auto assessment = analysis::assess(kpi::score(log, o), baseline);
-        const std::string format =
-            st->format.empty() ? (isatty(STDOUT_FILENO) ? "table" : "json") : st->format;
+        std::string format = st->format;
+        if (format.empty()) {
+          if (!st->output.empty())
+            format = std::filesystem::path(st->output).extension() == ".html" ? "html" : "json";
+          else
+            format = isatty(STDOUT_FILENO) ? "table" : "json";
+        }
+        std::string text;
         if (format == "json")
-          std::cout << analysis::to_json(assessment).dump(1) << "\n";
+          text = analysis::to_json(assessment).dump(1) + "\n";
         else if (format == "html")
-          std::cout << html_page(assessment);
+          text = html_page(assessment);
         else
-          std::cout << analysis::to_text(assessment);
+          text = analysis::to_text(assessment);
+        if (st->output.empty())
+          std::cout << text;
+        else
+          analysis::write_file_atomically(st->output, text);
         return 0;
       };
     });

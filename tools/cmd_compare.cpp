@@ -1,12 +1,14 @@
 // journeysim compare BASE.yaml VARIANT.yaml...: what-if testing with common random numbers.
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "command.hpp"
 #include "journeysim/analysis/compare.hpp"
+#include "journeysim/analysis/report.hpp"
 #include "util.hpp"
 
 namespace {
@@ -43,8 +45,10 @@ const bool registered = journeysim::cli::register_command(
                      "Scenario override key.path=value applied to every scenario (repeatable)");
       sub.add_option("--kpi-param", st->kpi_params,
                      "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`)");
-      sub.add_option("--format", st->format, "table (default on a terminal) or json")
-          ->check(CLI::IsMember({"table", "json"}));
+      sub.add_option("--format", st->format,
+                     "table (default on a terminal), json, or html (the report of `journeysim "
+                     "report COMPARE.json`: forest plot, KPI table, economics)")
+          ->check(CLI::IsMember({"table", "json", "html"}));
       sub.add_option("-o,--output", st->output,
                      "Write the output to this file (written whole, then renamed into place)");
       sub.add_flag("--independent", st->independent,
@@ -108,19 +112,25 @@ const bool registered = journeysim::cli::register_command(
           o.precision_kpi = st->precision.substr(0, eq);
           o.precision_half_width = hw;
         }
-        std::string format = st->format.empty()
-                                 ? (isatty(STDOUT_FILENO) && st->output.empty() ? "table" : "json")
-                                 : st->format;
+        std::string format = st->format;
+        if (format.empty()) {
+          if (!st->output.empty())
+            format = std::filesystem::path(st->output).extension() == ".html" ? "html" : "json";
+          else
+            format = isatty(STDOUT_FILENO) ? "table" : "json";
+        }
         auto result = an::compare(o);
         std::string text;
         if (format == "json")
           text = an::to_json(result).dump(1) + "\n";
+        else if (format == "html")
+          text = an::compare_report_html(an::to_json(result), "compare", an::ReportOptions{});
         else
           text = an::to_text(result);
         if (st->output.empty())
           std::cout << text;
         else
-          journeysim::cli::write_file_atomically(st->output, text);
+          an::write_file_atomically(st->output, text);
         return 0;
       };
     });

@@ -44,6 +44,24 @@ grep -q "trial_to_paid_rate: the log has no trial_started events" <<<"$out" || f
 grep -q "^Furthest from the benchmark" <<<"$out" || fail "table: $out"
 "$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 --format html >"$WORK/b.html" || fail "benchmark (html) failed"
 grep -q '<table>' "$WORK/b.html" && grep -q 'class="verdict verdict-' "$WORK/b.html" || fail "html lacks the table"
+# -o: the same bytes as standard output, format from the extension, no temporary file left behind
+"$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 -o "$WORK/o.html" || fail "benchmark -o failed"
+cmp -s "$WORK/o.html" "$WORK/b.html" || fail "benchmark -o x.html differs from --format html"
+"$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 -o "$WORK/o.json" || fail "benchmark -o failed"
+cmp -s "$WORK/o.json" "$WORK/b.json" || fail "benchmark -o x.json differs from --format json"
+ls "$WORK" | grep -q '\.tmp-' && fail "a temporary file was left: $(ls "$WORK")"
+err=$("$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb --customers 200 -o "$WORK/no/such/dir.json" 2>&1); rc=$?
+expect_error $rc "$err"
+grep -q "no/such/dir.json" <<<"$err" || fail "message: $err"
+
+# compare --format html: the comparison report (forest plot), and -o x.html picks html
+"$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
+  --customers 500 --days 90 -o "$WORK/c.html" || fail "compare -o c.html failed"
+grep -q 'data-chart="forest"' "$WORK/c.html" || fail "compare html lacks the forest plot"
+"$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
+  --customers 500 --days 90 --format json -o "$WORK/c.json" || fail "compare json failed"
+"$BIN" -q report "$WORK/c.json" -o "$WORK/r.html" || fail "report of compare json failed"
+grep -q 'data-chart="forest"' "$WORK/r.html" || fail "report lacks the forest plot"
 
 # an event log
 "$BIN" -q run "$SRC/scenarios/ecommerce_d2c.yaml" --customers 2000 --days 120 -o "$WORK/a.h5" || fail "run failed"
