@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "journeysim/common/text.hpp"
+#include "svg.hpp"
+
 namespace journeysim::analysis {
 
 namespace {
@@ -12,39 +15,9 @@ namespace {
 using sim::ConfigNode;
 using sim::ScenarioError;
 
-// The edit distance behind "did you mean". The scenario parser (sim/src/scenario.cpp) and the
-// CSV mapping loader (kpi/src/import.cpp) keep their own copies private.
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-// " (did you mean 'x'?)" when a known word is close enough, as scenario errors phrase it.
-std::string suggest(const std::string& got, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_d = 1000;
-  for (const auto& k : known)
-    if (std::size_t d = edit_distance(got, k); d < best_d) best_d = d, best = k;
-  if (!best.empty() && best_d <= std::max<std::size_t>(2, got.size() / 3))
-    return " (did you mean '" + best + "'?)";
-  return "";
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) {
-    if (!s.empty()) s += ", ";
-    s += x;
-  }
-  return s;
-}
+using common::edit_distance;
+using common::join;
+const auto& suggest = common::did_you_mean;
 
 std::string fmt(double v) {
   char buf[32];
@@ -607,26 +580,7 @@ const char* kDistanceDoc =
 const char* kDistanceShort = "relative distance to the nearest edge, docs/baselines.md";
 
 std::string html_escape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
+  return svg::escape(s);
 }
 
 }  // namespace

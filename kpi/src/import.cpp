@@ -12,11 +12,15 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "journeysim/common/text.hpp"
+
 namespace journeysim::kpi {
 
 namespace {
 
 namespace fs = std::filesystem;
+using common::join;
+const auto& suggest = common::did_you_mean;
 constexpr std::size_t kMaxIssues = 100;
 
 std::string trim(std::string_view s) {
@@ -27,39 +31,10 @@ std::string trim(std::string_view s) {
   return std::string(s);
 }
 
-std::string join(const std::vector<std::string>& v, const std::string& sep = ", ") {
-  std::string out;
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? sep : "") + v[i];
-  return out;
-}
 std::string quoted_list(const std::vector<std::string>& v) {
   std::vector<std::string> q;
   for (const auto& s : v) q.push_back("'" + s + "'");
   return join(q);
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> d(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) d[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t prev = d[0];
-    d[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      std::size_t cur = d[j];
-      d[j] = std::min({d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      prev = cur;
-    }
-  }
-  return d[b.size()];
-}
-std::string suggest(const std::string& word, const std::vector<std::string>& options) {
-  std::string best;
-  std::size_t bd = 3;
-  for (const auto& o : options) {
-    std::size_t d = edit_distance(word, o);
-    if (d < bd) bd = d, best = o;
-  }
-  return best.empty() ? "" : " (did you mean '" + best + "'?)";
 }
 
 // ---------------------------------------------------------------- YAML helpers

@@ -7,43 +7,17 @@
 #include <set>
 #include <sstream>
 
+#include "journeysim/common/text.hpp"
 #include "journeysim/eventlog/schema.hpp"
 
 namespace journeysim::sim {
 
 namespace {
 
+using common::edit_distance;
+using common::join;
 using eventlog::EventType;
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j)
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] != b[j - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string suggest(const std::string& got, const std::vector<std::string>& known) {
-  std::string best;
-  std::size_t best_d = 1000;
-  for (const auto& k : known) {
-    std::size_t d = edit_distance(got, k);
-    if (d < best_d) best_d = d, best = k;
-  }
-  if (!best.empty() && best_d <= std::max<std::size_t>(2, got.size() / 3))
-    return " (did you mean '" + best + "'?)";
-  return "";
-}
-
-std::string join(const std::vector<std::string>& v) {
-  std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
-  return s;
-}
+const auto& suggest = common::did_you_mean;
 
 std::string fmt(double v) {
   std::ostringstream os;

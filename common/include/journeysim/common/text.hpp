@@ -1,0 +1,19 @@
+// Text helpers for error messages about user input.
+#pragma once
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace journeysim::common {
+
+// Levenshtein distance (insertions, deletions, substitutions all cost 1).
+std::size_t edit_distance(const std::string& a, const std::string& b);
+
+// " (did you mean 'x'?)" when the closest of `known` is within max(2, |got| / 3) edits of `got`,
+// else "": the one phrasing of a typo hint in every error message.
+std::string did_you_mean(const std::string& got, const std::vector<std::string>& known);
+
+// The items separated by `sep`.
+std::string join(const std::vector<std::string>& items, const std::string& sep = ", ");
+
+}  // namespace journeysim::common
