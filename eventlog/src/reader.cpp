@@ -158,6 +158,27 @@ bool simple_pipeline(hid_t dset, bool& shuffled, bool& deflated, hsize_t& chunk_
   return true;
 }
 
+// Undoes HDF5's shuffle filter: byte j of element e is at in[j * n + e]. Elements are written in
+// order (each output cache line once), reading the `size` byte planes side by side.
+template <std::size_t Size>
+void unshuffle_fixed(const unsigned char* in, unsigned char* out, std::size_t n) {
+  for (std::size_t e = 0; e < n; ++e)
+    for (std::size_t j = 0; j < Size; ++j) out[e * Size + j] = in[j * n + e];
+}
+void unshuffle(const unsigned char* in, unsigned char* out, std::size_t n, std::size_t size) {
+  switch (size) {
+    case 2:
+      return unshuffle_fixed<2>(in, out, n);
+    case 4:
+      return unshuffle_fixed<4>(in, out, n);
+    case 8:
+      return unshuffle_fixed<8>(in, out, n);
+    default:
+      for (std::size_t e = 0; e < n; ++e)
+        for (std::size_t j = 0; j < size; ++j) out[e * size + j] = in[j * n + e];
+  }
+}
+
 // Reads rows [start, start+count) of a 1-D dataset of `size`-byte elements into dst: raw chunks
 // are fetched in order (H5Dread_chunk) and decoded in parallel. False if the layout is not ours.
 bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std::uint64_t count,
@@ -167,7 +188,8 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
   if (!simple_pipeline(dset, shuffled, deflated, chunk)) return false;
   const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
   struct Raw {
-    std::vector<unsigned char> bytes;
+    std::unique_ptr<unsigned char[]> bytes;  // not zeroed: H5Dread_chunk fills it
+    hsize_t size = 0;
     std::uint32_t mask = 0;
   };
   std::vector<Raw> raw(last - first + 1);
@@ -177,8 +199,9 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
       throw std::runtime_error(ctx + ": chunk at row " + std::to_string(off) +
                                " is missing (truncated file?)");
     Raw& r = raw[k - first];
-    r.bytes.resize(nbytes);
-    h5::check(H5Dread_chunk(dset, H5P_DEFAULT, &off, &r.mask, r.bytes.data()), ctx,
+    r.bytes = std::make_unique_for_overwrite<unsigned char[]>(nbytes);
+    r.size = nbytes;
+    h5::check(H5Dread_chunk(dset, H5P_DEFAULT, &off, &r.mask, r.bytes.get()), ctx,
               "read chunk (truncated or corrupt file?)");
   }
   auto* out = static_cast<unsigned char*>(dst);
@@ -192,16 +215,16 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
     // scratch buffers are not zeroed: every byte is written before it is read
     std::unique_ptr<unsigned char[]> tmp, plain;
     const bool skip_shuffle = raw[i].mask & 0x1, skip_deflate = raw[i].mask & 0x2;
-    const unsigned char* p = raw[i].bytes.data();
+    const unsigned char* p = raw[i].bytes.get();
     if (deflated && !skip_deflate) {
       tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
       uLongf n = chunk_bytes;
-      if (uncompress(tmp.get(), &n, p, raw[i].bytes.size()) != Z_OK || n != chunk_bytes) {
+      if (uncompress(tmp.get(), &n, p, raw[i].size) != Z_OK || n != chunk_bytes) {
         bad = true;
         return;
       }
       p = tmp.get();
-    } else if (raw[i].bytes.size() < chunk_bytes) {
+    } else if (raw[i].size < chunk_bytes) {
       bad = true;
       return;
     }
@@ -211,8 +234,7 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
       target = plain.get();
     }
     if (shuffled && !skip_shuffle && size > 1) {
-      for (std::size_t j = 0; j < size; ++j)
-        for (std::size_t e = 0; e < chunk; ++e) target[e * size + j] = p[j * chunk + e];
+      unshuffle(p, target, chunk, size);
     } else {
       std::memcpy(target, p, chunk_bytes);
     }
@@ -251,12 +273,6 @@ void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t star
 
 void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
                                  EventColumns& out) const {
-  if (start + count > impl_->n_events)
-    throw std::runtime_error(path_ + ": event rows out of range");
-  Handle g(H5Gopen2(impl_->file, "events", H5P_DEFAULT), H5Gclose);
-  auto read = [&](const char* name, hid_t type, void* dst) {
-    read_rows(g, name, type, start, count, dst, path_);
-  };
   out.time.resize(count);
   out.customer.resize(count);
   out.type.resize(count);
@@ -264,13 +280,100 @@ void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
   out.value.resize(count);
   out.market.resize(count);
   out.replication.resize(count);
-  read("time", H5T_NATIVE_INT64, out.time.data());
-  read("customer", H5T_NATIVE_UINT64, out.customer.data());
-  read("type", H5T_NATIVE_UINT8, out.type.data());
-  read("arg", H5T_NATIVE_INT32, out.arg.data());
-  read("value", H5T_NATIVE_DOUBLE, out.value.data());
-  read("market", H5T_NATIVE_UINT32, out.market.data());
-  read("replication", H5T_NATIVE_UINT16, out.replication.data());
+  read_event_column("time", start, count, out.time.data());
+  read_event_column("customer", start, count, out.customer.data());
+  read_event_column("type", start, count, out.type.data());
+  read_event_column("arg", start, count, out.arg.data());
+  read_event_column("value", start, count, out.value.data());
+  read_event_column("market", start, count, out.market.data());
+  read_event_column("replication", start, count, out.replication.data());
+}
+
+namespace {
+
+template <class T>
+hid_t native_type();
+template <>
+hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+hid_t native_type<std::uint64_t>() {
+  return H5T_NATIVE_UINT64;
+}
+template <>
+hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
+template <>
+hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+hid_t native_type<std::uint32_t>() {
+  return H5T_NATIVE_UINT32;
+}
+template <>
+hid_t native_type<std::uint16_t>() {
+  return H5T_NATIVE_UINT16;
+}
+
+// The native type of each /events column: a caller's element type must match it.
+hid_t event_column_type(const std::string& name, const std::string& path) {
+  if (name == "time") return native_type<std::int64_t>();
+  if (name == "customer") return native_type<std::uint64_t>();
+  if (name == "type") return native_type<std::uint8_t>();
+  if (name == "arg") return native_type<std::int32_t>();
+  if (name == "value") return native_type<double>();
+  if (name == "market") return native_type<std::uint32_t>();
+  if (name == "replication") return native_type<std::uint16_t>();
+  throw std::runtime_error(path + ": no event column '" + name + "'");
+}
+
+}  // namespace
+
+template <class T>
+void EventLogReader::read_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                 T* dst) const {
+  if (start + count > impl_->n_events)
+    throw std::runtime_error(path_ + ": event rows out of range");
+  if (H5Tequal(event_column_type(name, path_), native_type<T>()) <= 0)
+    throw std::logic_error(std::string("read_event_column: wrong element type for column ") + name);
+  Handle g(H5Gopen2(impl_->file, "events", H5P_DEFAULT), H5Gclose);
+  read_rows(g, name, native_type<T>(), start, count, dst, path_);
+}
+
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::int64_t* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::uint64_t* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::uint8_t* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::int32_t* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       double* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::uint32_t* dst) const {
+  read_column(name, start, count, dst);
+}
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       std::uint16_t* dst) const {
+  read_column(name, start, count, dst);
 }
 
 std::vector<CustomerRow> EventLogReader::read_customers() const {

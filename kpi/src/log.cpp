@@ -1,16 +1,45 @@
 #include "journeysim/kpi/log.hpp"
 
+#include <sys/mman.h>
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <new>
 #include <numeric>
 #include <stdexcept>
 
 #include "journeysim/eventlog/reader.hpp"
 
 namespace journeysim::kpi {
+
+namespace {
+constexpr std::size_t kHugePage = std::size_t{1} << 21;
+constexpr std::size_t kHugeFrom = std::size_t{1} << 24;  // columns of 16 MiB and more
+}  // namespace
+
+void* allocate_column(std::size_t bytes) {
+  if (bytes < kHugeFrom) return ::operator new(bytes);
+  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  void* p = std::aligned_alloc(kHugePage, rounded);
+  if (!p) throw std::bad_alloc();
+#ifdef MADV_HUGEPAGE
+  madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without THP the column is still correct
+#endif
+  return p;
+}
+
+void free_column(void* p, std::size_t bytes) noexcept {
+  if (bytes < kHugeFrom)
+    ::operator delete(p);
+  else
+    std::free(p);
+}
 
 std::string month_label(std::int64_t t) {
   using namespace std::chrono;
@@ -69,6 +98,65 @@ void sort_per_customer(Log& log) {
   });
 }
 
+// Customer of an event row: (replication, customer id) -> position in Log::customers. The
+// simulator writes /customers grouped by (replication, market) with ids market << 40 | k for
+// k = 0, 1, ... (eventlog::make_customer_id), so a position is the group's first position plus k:
+// a small table of groups, no hashing per event. Any other layout falls back to a hash map.
+class CustomerIndex {
+ public:
+  struct Cache {  // the last group looked up (events come in runs of one market)
+    std::uint64_t key = ~std::uint64_t{0};
+    std::int64_t base = 0;
+  };
+  explicit CustomerIndex(const std::vector<CustomerInfo>& customers) : customers_(customers) {
+    for (std::size_t p = 0; p < customers.size() && dense_; ++p) {
+      const auto& c = customers[p];
+      const std::int64_t base =
+          static_cast<std::int64_t>(p) - static_cast<std::int64_t>(local(c.id));
+      auto [it, inserted] = groups_.try_emplace(group_key(c.replication, c.id), base);
+      dense_ = it->second == base;
+    }
+    if (dense_) return;
+    groups_.clear();
+    hash_.reserve(customers.size() * 2);
+    for (std::size_t p = 0; p < customers.size(); ++p)
+      hash_.emplace(hash_key(customers[p].replication, customers[p].id), p);
+  }
+  // Position of the customer, or -1 when /customers has no such customer.
+  std::int64_t find(std::uint16_t replication, std::uint64_t id, Cache& cache) const {
+    if (!dense_) {
+      auto it = hash_.find(hash_key(replication, id));
+      return it == hash_.end() || customers_[it->second].id != id ||
+                     customers_[it->second].replication != replication
+                 ? -1
+                 : static_cast<std::int64_t>(it->second);
+    }
+    const std::uint64_t key = group_key(replication, id);
+    if (key != cache.key) {
+      auto it = groups_.find(key);
+      if (it == groups_.end()) return -1;
+      cache = {key, it->second};
+    }
+    const std::int64_t p = cache.base + static_cast<std::int64_t>(local(id));
+    if (p < 0 || p >= static_cast<std::int64_t>(customers_.size())) return -1;
+    const auto& c = customers_[static_cast<std::size_t>(p)];
+    return c.id == id && c.replication == replication ? p : -1;
+  }
+
+ private:
+  static std::uint64_t local(std::uint64_t id) { return id & ((std::uint64_t{1} << 40) - 1); }
+  static std::uint64_t group_key(std::uint16_t replication, std::uint64_t id) {
+    return (static_cast<std::uint64_t>(replication) << 48) ^ (id >> 40);
+  }
+  static std::uint64_t hash_key(std::uint16_t replication, std::uint64_t id) {
+    return id ^ (static_cast<std::uint64_t>(replication) << 56);
+  }
+  const std::vector<CustomerInfo>& customers_;
+  bool dense_ = true;
+  std::unordered_map<std::uint64_t, std::int64_t> groups_;
+  std::unordered_map<std::uint64_t, std::size_t> hash_;
+};
+
 }  // namespace
 
 Log load_event_log(const std::string& path) {
@@ -90,11 +178,6 @@ Log load_event_log(const std::string& path) {
                                "' in the file but '" + std::string(eventlog::kEventTypeNames[i]) +
                                "' in this build");
   auto rows = r.read_customers();
-  std::unordered_map<std::uint64_t, std::uint32_t> index;  // (replication, id) -> customer
-  index.reserve(rows.size() * 2);
-  auto key = [](std::uint16_t rep, std::uint64_t id) {
-    return id ^ (static_cast<std::uint64_t>(rep) << 56);
-  };
   log.customers.reserve(rows.size());
   for (const auto& c : rows) {
     CustomerInfo ci;
@@ -109,53 +192,101 @@ Log load_event_log(const std::string& path) {
     ci.converted = c.converted_time;
     ci.churned = c.churn_time;
     ci.end = c.end_time;
-    index[key(c.replication, c.id)] = static_cast<std::uint32_t>(log.customers.size());
     log.customers.push_back(ci);
   }
+  const CustomerIndex index(log.customers);
   const std::uint64_t n = r.event_count();
-  // pass 1: customer of every event (in blocks), counts per customer
-  std::vector<std::uint32_t> cust(n);
-  std::vector<std::uint64_t> counts(log.customers.size() + 1, 0);
-  eventlog::EventColumns cols;
+  const std::size_t n_customers = log.customers.size();
+  // pass 1: the customer of every event (decoded in blocks, looked up in parallel)
+  Column<std::uint32_t> cust(n);
   const std::uint64_t block = 1 << 22;
-  log.offsets.assign(log.customers.size() + 1, 0);
-  std::vector<std::int64_t> time(n);
-  std::vector<std::uint8_t> type(n);
-  std::vector<std::int32_t> arg(n);
-  std::vector<double> value(n);
-  for (std::uint64_t s = 0; s < n; s += block) {
-    r.read_events(s, std::min(block, n - s), cols);
-    for (std::size_t i = 0; i < cols.size(); ++i) {
-      auto it = index.find(key(cols.replication[i], cols.customer[i]));
-      if (it == index.end())
-        throw std::runtime_error(path + ": event row " + std::to_string(s + i) +
-                                 " names customer " + std::to_string(cols.customer[i]) +
-                                 " absent from /customers");
-      cust[s + i] = it->second;
-      ++counts[it->second];
-      if (cols.type[i] >= eventlog::kEventTypeCount)
-        throw std::runtime_error(path + ": unknown event type " + std::to_string(cols.type[i]));
-      ++log.type_counts[cols.type[i]];
+  {
+    Column<std::uint64_t> id(std::min(block, n));
+    Column<std::uint16_t> rep(std::min(block, n));
+    for (std::uint64_t s = 0; s < n; s += block) {
+      const std::uint64_t m = std::min(block, n - s);
+      r.read_event_column("customer", s, m, id.data());
+      r.read_event_column("replication", s, m, rep.data());
+      std::atomic<std::uint64_t> bad{n};  // first row naming an unknown customer
+      tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, m, 1 << 16), [&](const auto& range) {
+        CustomerIndex::Cache cache;
+        for (std::uint64_t i = range.begin(); i < range.end(); ++i) {
+          const std::int64_t c = index.find(rep[i], id[i], cache);
+          if (c < 0) {
+            std::uint64_t row = s + i, cur = bad.load();
+            while (row < cur && !bad.compare_exchange_weak(cur, row)) {
+            }
+            return;
+          }
+          cust[s + i] = static_cast<std::uint32_t>(c);
+        }
+      });
+      if (const std::uint64_t row = bad.load(); row < n)
+        throw std::runtime_error(path + ": event row " + std::to_string(row) + " names customer " +
+                                 std::to_string(id[row - s]) + " absent from /customers");
     }
-    std::copy(cols.time.begin(), cols.time.end(), time.begin() + s);
-    std::copy(cols.type.begin(), cols.type.end(), type.begin() + s);
-    std::copy(cols.arg.begin(), cols.arg.end(), arg.begin() + s);
-    std::copy(cols.value.begin(), cols.value.end(), value.begin() + s);
   }
-  for (std::size_t c = 0; c < log.customers.size(); ++c)
-    log.offsets[c + 1] = log.offsets[c] + counts[c];
-  // pass 2: counting sort by customer (stable: file order within a customer)
+  log.offsets.assign(n_customers + 1, 0);
+  for (std::uint64_t i = 0; i < n; ++i) ++log.offsets[cust[i] + 1];
+  for (std::size_t c = 0; c < n_customers; ++c) log.offsets[c + 1] += log.offsets[c];
+  // pass 2: the other columns, scattered to their customer's slice (a counting sort, stable:
+  // file order within a customer)
   log.time.resize(n);
   log.type.resize(n);
   log.arg.resize(n);
   log.value.resize(n);
-  std::vector<std::uint64_t> pos(log.offsets.begin(), log.offsets.end() - 1);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    std::uint64_t p = pos[cust[i]]++;
-    log.time[p] = time[i];
-    log.type[p] = type[i];
-    log.arg[p] = arg[i];
-    log.value[p] = value[i];
+  {
+    Column<std::uint64_t> pos(log.offsets.begin(), log.offsets.end() - 1);
+    Column<std::int64_t> time(std::min(block, n));
+    Column<std::uint8_t> type(std::min(block, n));
+    Column<std::int32_t> arg(std::min(block, n));
+    Column<double> value(std::min(block, n));
+    // parts of about equal events: customer bounds from the offsets
+    const std::size_t parts =
+        std::max<std::size_t>(1, static_cast<std::size_t>(tbb::this_task_arena::max_concurrency()));
+    std::vector<std::uint32_t> bounds(parts + 1, static_cast<std::uint32_t>(n_customers));
+    bounds[0] = 0;
+    for (std::size_t k = 1; k < parts; ++k)
+      bounds[k] = static_cast<std::uint32_t>(
+          std::lower_bound(log.offsets.begin(), log.offsets.end() - 1, n * k / parts) -
+          log.offsets.begin());
+    std::vector<std::array<std::uint64_t, eventlog::kEventTypeCount>> part_counts(parts);
+    std::vector<std::uint64_t> bad_type(parts, n);
+    for (std::uint64_t s = 0; s < n; s += block) {
+      const std::uint64_t m = std::min(block, n - s);
+      r.read_event_column("time", s, m, time.data());
+      r.read_event_column("type", s, m, type.data());
+      r.read_event_column("arg", s, m, arg.data());
+      r.read_event_column("value", s, m, value.data());
+      // Scattered in parallel: part k takes the events of customers [bounds[k], bounds[k+1]),
+      // so every slot is written by one task in file order, whatever the thread count.
+      tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t k) {
+        const std::uint32_t lo = bounds[k], hi = bounds[k + 1];
+        auto& counts = part_counts[k];
+        for (std::uint64_t i = 0; i < m; ++i) {
+          const std::uint32_t c = cust[s + i];
+          if (c < lo || c >= hi) continue;
+          const std::uint8_t t = type[i];
+          if (t >= eventlog::kEventTypeCount) {
+            bad_type[k] = std::min(bad_type[k], s + i);
+            continue;
+          }
+          ++counts[t];
+          const std::uint64_t p = pos[c]++;
+          log.time[p] = time[i];
+          log.type[p] = t;
+          log.arg[p] = arg[i];
+          log.value[p] = value[i];
+        }
+      });
+      for (std::size_t k = 0; k < parts; ++k)
+        if (bad_type[k] < n)
+          throw std::runtime_error(path + ": unknown event type " +
+                                   std::to_string(type[bad_type[k] - s]) + " in event row " +
+                                   std::to_string(bad_type[k]));
+    }
+    for (const auto& counts : part_counts)
+      for (std::size_t t = 0; t < counts.size(); ++t) log.type_counts[t] += counts[t];
   }
   sort_per_customer(log);
   for (const auto& c : r.read_channels()) {
