@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -135,39 +136,63 @@ Result need_subscription(const Context& x) {
   return Result{};
 }
 
-// MRR of a customer at time t, replayed from conversion/upgrade/downgrade/seats/churn/reactivation.
-double mrr_at(const Context& x, std::uint32_t c, std::int64_t t) {
-  double m = 0;
+// A customer's state at each of the ascending times ts: one pass over its events, applying
+// step(state, e) for every event with e.t <= ts[k] before state k is read. (Replaying from the
+// start for every time made the monthly KPIs cost months x events.)
+template <class State, class Step>
+void replay_at(const Context& x, std::uint32_t c, const std::vector<std::int64_t>& ts, State state,
+               Step step, State* out) {
+  std::size_t k = 0;
   for (Ev e : events(x, c)) {
-    if (e.t > t) break;
-    switch (e.type) {
-      case E::conversion:
-      case E::reactivated:
-        m = e.value;
-        break;
-      case E::upgrade:
-      case E::downgrade:
-      case E::seats_changed:
-        m += e.value;
-        break;
-      case E::churned:
-        m = 0;
-        break;
-      default:
-        break;
-    }
+    while (k < ts.size() && e.t > ts[k]) out[k++] = state;
+    if (k == ts.size()) return;
+    step(state, e);
   }
-  return m;
+  while (k < ts.size()) out[k++] = state;
 }
-// Is the customer paying at time t (converted, and not churned unless reactivated since)?
-bool paying_at(const Context& x, std::uint32_t c, std::int64_t t) {
-  bool paying = false;
+template <class State, class Step>
+State replay_to(const Context& x, std::uint32_t c, std::int64_t t, State state, Step step) {
   for (Ev e : events(x, c)) {
     if (e.t > t) break;
-    if (e.type == E::conversion || e.type == E::reactivated) paying = true;
-    if (e.type == E::churned) paying = false;
+    step(state, e);
   }
-  return paying;
+  return state;
+}
+
+// MRR, replayed from conversion/upgrade/downgrade/seats/churn/reactivation.
+void mrr_step(double& m, const Ev& e) {
+  switch (e.type) {
+    case E::conversion:
+    case E::reactivated:
+      m = e.value;
+      break;
+    case E::upgrade:
+    case E::downgrade:
+    case E::seats_changed:
+      m += e.value;
+      break;
+    case E::churned:
+      m = 0;
+      break;
+    default:
+      break;
+  }
+}
+// Paying: converted, and not churned unless reactivated since.
+void paying_step(bool& paying, const Ev& e) {
+  if (e.type == E::conversion || e.type == E::reactivated) paying = true;
+  if (e.type == E::churned) paying = false;
+}
+double mrr_at(const Context& x, std::uint32_t c, std::int64_t t) {
+  return replay_to(x, c, t, 0.0, mrr_step);
+}
+bool paying_at(const Context& x, std::uint32_t c, std::int64_t t) {
+  return replay_to(x, c, t, false, paying_step);
+}
+// Start of whole month k of the log (k = 0 .. n_months): month k is [month_start(k),
+// month_start(k+1)].
+std::int64_t month_start(const Log& log, int k) {
+  return log.start + static_cast<std::int64_t>(k * kMonthDays * kDay);
 }
 
 std::size_t converted_count(const Context& x, std::int64_t from = INT64_MIN,
@@ -258,24 +283,33 @@ Result cohort_retention(const Context& x) {
   double pooled_num = 0, pooled_den = 0;
   for (auto& [label, members] : cohorts) {
     std::vector<double> lnum(K, 0), lden(K, 0), anum(K, 0), aden(K, 0);
+    std::vector<std::int64_t> tks(K + 1);
+    std::vector<std::int64_t> starts(K);
+    auto at = std::make_unique<bool[]>(K);  // paying at the start of month k
+    std::vector<char> engaged(K);
     for (auto c : members) {
-      std::int64_t t0 = x.log.customers[c].converted;
-      for (int k = 0; k < K; ++k) {
-        auto tk = t0 + static_cast<std::int64_t>(k * kMonthDays * kDay);
-        auto tk1 = t0 + static_cast<std::int64_t>((k + 1) * kMonthDays * kDay);
-        if (tk <= x.log.end) {
-          lden[k] += 1;
-          lnum[k] += paying_at(x, c, tk);
+      // month k after conversion is [tks[k], tks[k+1]); one pass for the paying state at each
+      // tks[k] and one for the months with an engagement event
+      const std::int64_t t0 = x.log.customers[c].converted;
+      for (int k = 0; k <= K; ++k) tks[k] = t0 + static_cast<std::int64_t>(k * kMonthDays * kDay);
+      std::copy(tks.begin(), tks.end() - 1, starts.begin());
+      replay_at(x, c, starts, false, paying_step, at.get());
+      std::fill(engaged.begin(), engaged.end(), 0);
+      int k = 0;
+      for (Ev e : events(x, c)) {
+        if (!engagement(e.type) || e.t < tks[0]) continue;
+        while (k < K && e.t >= tks[k + 1]) ++k;
+        if (k >= K) break;
+        engaged[k] = 1;
+      }
+      for (int m = 0; m < K; ++m) {
+        if (tks[m] <= x.log.end) {
+          lden[m] += 1;
+          lnum[m] += at[m];
         }
-        if (tk1 <= x.log.end) {
-          aden[k] += 1;
-          bool any = false;
-          for (Ev e : events(x, c))
-            if (e.t >= tk && e.t < tk1 && engagement(e.type)) {
-              any = true;
-              break;
-            }
-          anum[k] += any;
+        if (tks[m + 1] <= x.log.end) {
+          aden[m] += 1;
+          anum[m] += engaged[m];
         }
       }
     }
@@ -649,14 +683,10 @@ Result time_to_first_value(const Context& x) {
 }
 
 // Stage of a customer at time t (-1: not a customer or churned).
-int stage_at(const Context& x, std::uint32_t c, std::int64_t t) {
-  int s = -1;
-  for (Ev e : events(x, c)) {
-    if (e.t > t) break;
-    if (e.type == E::stage_entered) s = e.arg;
-    if (e.type == E::churned || e.type == E::trial_expired || e.type == E::lead_lost) s = -1;
-  }
-  return s;
+// Lifecycle stage (index into names "stages"; -1: none, e.g. after churn or a lost lead).
+void stage_step(int& s, const Ev& e) {
+  if (e.type == E::stage_entered) s = e.arg;
+  if (e.type == E::churned || e.type == E::trial_expired || e.type == E::lead_lost) s = -1;
 }
 
 Result stage_distribution(const Context& x) {
@@ -665,21 +695,22 @@ Result stage_distribution(const Context& x) {
   const int K = std::max(1, n_months(x.log));
   ResultTable t{"stage_distribution", "month_end", {}, stages, {}};
   std::vector<double> last(stages.size(), 0);
-  for (int k = 1; k <= K; ++k) {
-    std::int64_t tk =
-        std::min(x.log.end, x.log.start + static_cast<std::int64_t>(k * kMonthDays * kDay));
-    std::vector<double> counts(stages.size(), 0);
-    for (auto c : x.customers) {
-      int s = stage_at(x, c, tk);
-      if (s >= 0 && s < static_cast<int>(stages.size())) counts[s] += 1;
-    }
-    t.row_labels.push_back(period_label(x.log, k - 1));
-    t.cells.push_back(counts);
-  }
-  // headline at the end of the log (after the last whole month when the log has a partial one)
+  // month ends 1..K, then the end of the log (the headline)
+  std::vector<std::int64_t> ts;
+  for (int k = 1; k <= K; ++k) ts.push_back(std::min(x.log.end, month_start(x.log, k)));
+  ts.push_back(x.log.end);
+  std::vector<int> at(ts.size());
+  std::vector<std::vector<double>> counts(K, std::vector<double>(stages.size(), 0));
+  const int n_stages = static_cast<int>(stages.size());
   for (auto c : x.customers) {
-    int s = stage_at(x, c, x.log.end);
-    if (s >= 0 && s < static_cast<int>(stages.size())) last[s] += 1;
+    replay_at(x, c, ts, -1, stage_step, at.data());
+    for (int k = 0; k < K; ++k)
+      if (at[k] >= 0 && at[k] < n_stages) counts[k][at[k]] += 1;
+    if (at[K] >= 0 && at[K] < n_stages) last[at[K]] += 1;
+  }
+  for (int k = 0; k < K; ++k) {
+    t.row_labels.push_back(period_label(x.log, k));
+    t.cells.push_back(counts[k]);
   }
   double total = std::accumulate(last.begin(), last.end(), 0.0);
   if (total == 0) return Result::unavailable("no customer is in any stage at the end");
@@ -722,19 +753,34 @@ Result monthly_churn(const Context& x) {
   const int K = n_months(x.log);
   std::vector<double> rates;
   double churned_total = 0, exposure = 0;
-  for (int k = 0; k < K; ++k) {
-    std::int64_t a = x.log.start + static_cast<std::int64_t>(k * kMonthDays * kDay);
-    std::int64_t b = x.log.start + static_cast<std::int64_t>((k + 1) * kMonthDays * kDay);
-    double base = 0, lost = 0;
-    for (auto c : x.customers) {
-      if (!paying_at(x, c, a)) continue;
-      base += 1;
-      std::int64_t ch = first_time(x, c, E::churned, a + 1);
-      lost += ch != kNone && ch <= b;
+  // per month boundary: paying, and the last churn so far (a churn in (a, b] of month k is
+  // one with a + 1 <= last churn at b)
+  struct State {
+    bool paying = false;
+    std::int64_t last_churn = kNone;
+  };
+  std::vector<std::int64_t> bounds;
+  for (int k = 0; k <= K; ++k) bounds.push_back(month_start(x.log, k));
+  std::vector<State> at(bounds.size());
+  std::vector<double> base(K, 0), lost(K, 0);
+  for (auto c : x.customers) {
+    replay_at(
+        x, c, bounds, State{},
+        [](State& s, const Ev& e) {
+          paying_step(s.paying, e);
+          if (e.type == E::churned) s.last_churn = e.t;
+        },
+        at.data());
+    for (int k = 0; k < K; ++k) {
+      if (!at[k].paying) continue;
+      base[k] += 1;
+      lost[k] += at[k + 1].last_churn != kNone && at[k + 1].last_churn >= bounds[k] + 1;
     }
-    if (base > 0) rates.push_back(lost / base);
-    churned_total += lost;
-    exposure += base;
+  }
+  for (int k = 0; k < K; ++k) {
+    if (base[k] > 0) rates.push_back(lost[k] / base[k]);
+    churned_total += lost[k];
+    exposure += base[k];
   }
   if (rates.empty()) return Result::unavailable("no customer was paying at the start of a month");
   Result r;
@@ -748,19 +794,20 @@ Result revenue_retention(const Context& x, bool net) {
   if (Result s = need_subscription(x); !s.available) return s;
   const int K = n_months(x.log);
   std::vector<double> rates;
-  for (int k = 0; k < K; ++k) {
-    std::int64_t a = x.log.start + static_cast<std::int64_t>(k * kMonthDays * kDay);
-    std::int64_t b = x.log.start + static_cast<std::int64_t>((k + 1) * kMonthDays * kDay);
-    double m0 = 0, m1 = 0;
-    for (auto c : x.customers) {
-      double s = mrr_at(x, c, a);
+  std::vector<std::int64_t> bounds;
+  for (int k = 0; k <= K; ++k) bounds.push_back(month_start(x.log, k));
+  std::vector<double> mrr(bounds.size()), m0(K, 0), m1(K, 0);
+  for (auto c : x.customers) {
+    replay_at(x, c, bounds, 0.0, mrr_step, mrr.data());
+    for (int k = 0; k < K; ++k) {
+      const double s = mrr[k], e = mrr[k + 1];
       if (s <= 0) continue;
-      double e = mrr_at(x, c, b);
-      m0 += s;
-      m1 += net ? e : std::min(e, s);
+      m0[k] += s;
+      m1[k] += net ? e : std::min(e, s);
     }
-    if (m0 > 0) rates.push_back(m1 / m0);
   }
+  for (int k = 0; k < K; ++k)
+    if (m0[k] > 0) rates.push_back(m1[k] / m0[k]);
   if (rates.empty()) return Result::unavailable("no MRR at the start of any month");
   Result r;
   r.value = mean_of(rates);
@@ -844,23 +891,24 @@ Result mrr_series(const Context& x) {
   const int K = std::max(1, n_months(x.log));
   ResultTable t{"mrr", "month_end", {}, {"mrr", "paying_customers"}, {}};
   double last = 0, paying = 0;
-  for (int k = 1; k <= K; ++k) {
-    std::int64_t tk =
-        std::min(x.log.end, x.log.start + static_cast<std::int64_t>(k * kMonthDays * kDay));
-    double m = 0, p = 0;
-    for (auto c : x.customers) {
-      double v = mrr_at(x, c, tk);
-      m += v;
-      p += v > 0;
-    }
-    t.row_labels.push_back(period_label(x.log, k - 1));
-    t.cells.push_back({m, p});
-  }
-  // headline at the end of the log (after the last whole month when the log has a partial one)
+  // month ends 1..K, then the end of the log (the headline: after the last whole month when the
+  // log has a partial one)
+  std::vector<std::int64_t> ts;
+  for (int k = 1; k <= K; ++k) ts.push_back(std::min(x.log.end, month_start(x.log, k)));
+  ts.push_back(x.log.end);
+  std::vector<double> v(ts.size()), m(K, 0), p(K, 0);
   for (auto c : x.customers) {
-    double v = mrr_at(x, c, x.log.end);
-    last += v;
-    paying += v > 0;
+    replay_at(x, c, ts, 0.0, mrr_step, v.data());
+    for (int k = 0; k < K; ++k) {
+      m[k] += v[k];
+      p[k] += v[k] > 0;
+    }
+    last += v[K];
+    paying += v[K] > 0;
+  }
+  for (int k = 0; k < K; ++k) {
+    t.row_labels.push_back(period_label(x.log, k));
+    t.cells.push_back({m[k], p[k]});
   }
   Result r;
   r.value = last;
