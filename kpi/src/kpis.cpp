@@ -27,11 +27,15 @@ double mean_of(const std::vector<double>& v) {
 // Quantile with linear interpolation between order statistics (R type 7, numpy default).
 double quantile(std::vector<double> v, double q) {
   if (v.empty()) return kNaN;
-  std::sort(v.begin(), v.end());
   double h = (static_cast<double>(v.size()) - 1) * q;
   auto lo = static_cast<std::size_t>(std::floor(h));
   std::size_t hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (h - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  // order statistics lo and hi by selection (linear time), not a full sort
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(lo), v.end());
+  const double v_lo = v[lo];
+  const double v_hi =
+      hi == lo ? v_lo : *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(hi), v.end());
+  return v_lo + (h - static_cast<double>(lo)) * (v_hi - v_lo);
 }
 Result ratio(double num, double den, const std::string& what_den) {
   if (den <= 0) return Result::unavailable("no " + what_den + " in the log");
