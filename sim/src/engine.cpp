@@ -2,6 +2,8 @@
 
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
 
 #include <algorithm>
 #include <boost/random/beta_distribution.hpp>
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <queue>
 
 #include "journeysim/sim/rng.hpp"
@@ -1268,17 +1271,98 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
   const std::uint64_t units = static_cast<std::uint64_t>(options.markets) * options.replications;
   auto [u0, u1] = part_units(units, options.part_index, options.part_count);
   RunStats stats;
-  for (std::uint64_t u = u0; u < u1; ++u) {
+  auto run_unit = [&](std::uint64_t u, EventSink& out, RunStats& st,
+                      const std::function<void(double)>& progress) {
     auto rep = static_cast<std::uint16_t>(options.first_replication + u / options.markets);
     auto market = static_cast<std::uint32_t>(u % options.markets);
     std::uint64_t run_key = mix(mix(scenario.seed, rep), market);
     Market m(scenario, run_key, market, rep);
-    const double done = static_cast<double>(u - u0), total = static_cast<double>(u1 - u0);
-    m.run(sink, stats, [&](double frac) {
-      if (options.progress) options.progress(done + frac, total, stats.events);
-    });
-    ++stats.units;
+    m.run(out, st, progress);
+    ++st.units;
+  };
+  const int threads = static_cast<int>(std::min<std::size_t>(
+      tbb::this_task_arena::max_concurrency(),
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism)));
+  if (u1 - u0 <= 1) {
+    // one unit: stream it, parallel within the market
+    for (std::uint64_t u = u0; u < u1; ++u) {
+      const double done = static_cast<double>(u - u0), total = static_cast<double>(u1 - u0);
+      run_unit(u, sink, stats, [&](double frac) {
+        if (options.progress) options.progress(done + frac, total, stats.events);
+      });
+    }
+    return stats;
   }
+  // Several units: simulate up to `threads` of them at once (each into its own buffer) and hand
+  // them to the sink in unit order, whole: channels, events, customers. A unit's rows are the same
+  // whoever simulates it and the sink sees the same calls at any thread count (one thread
+  // included), so the file is byte-identical across thread counts. Memory grows by the buffered
+  // rows of the units in flight (at most `threads` of them).
+  struct Unit {
+    std::uint64_t u = 0;
+    RunStats stats;
+    std::vector<eventlog::Event> events;
+    std::vector<eventlog::CustomerRow> customers;
+    std::vector<eventlog::ChannelDayRow> channels;
+  };
+  class BufferSink : public EventSink {
+   public:
+    explicit BufferSink(Unit& unit) : unit_(unit) {}
+    void events(std::span<const eventlog::Event> e) override {
+      unit_.events.insert(unit_.events.end(), e.begin(), e.end());
+    }
+    void customers(std::span<const eventlog::CustomerRow> r) override {
+      unit_.customers.insert(unit_.customers.end(), r.begin(), r.end());
+    }
+    void channels(std::span<const eventlog::ChannelDayRow> r) override {
+      unit_.channels.insert(unit_.channels.end(), r.begin(), r.end());
+    }
+
+   private:
+    Unit& unit_;
+  };
+  std::uint64_t next = u0;
+  tbb::parallel_pipeline(
+      static_cast<std::size_t>(threads),
+      tbb::make_filter<void, std::shared_ptr<Unit>>(
+          tbb::filter_mode::serial_in_order,
+          [&](tbb::flow_control& fc) -> std::shared_ptr<Unit> {
+            if (next == u1) {
+              fc.stop();
+              return nullptr;
+            }
+            auto unit = std::make_shared<Unit>();
+            unit->u = next++;
+            return unit;
+          }) &
+          tbb::make_filter<std::shared_ptr<Unit>, std::shared_ptr<Unit>>(
+              tbb::filter_mode::parallel,
+              [&](std::shared_ptr<Unit> unit) {
+                // one thread per unit: units are the parallelism here; sharing a market's
+                // small per-epoch blocks between threads only costs synchronisation
+                BufferSink buffer(*unit);
+                tbb::task_arena one(1);
+                one.execute([&] { run_unit(unit->u, buffer, unit->stats, {}); });
+                return unit;
+              }) &
+          tbb::make_filter<std::shared_ptr<Unit>, void>(
+              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Unit> unit) {
+                if (!unit->channels.empty()) sink.channels(unit->channels);
+                if (!unit->events.empty()) sink.events(unit->events);
+                if (!unit->customers.empty()) sink.customers(unit->customers);
+                const RunStats& st = unit->stats;
+                stats.customers += st.customers;
+                stats.events += st.events;
+                stats.random_words += st.random_words;
+                stats.units += st.units;
+                for (std::size_t t = 0; t < st.by_type.size(); ++t)
+                  stats.by_type[t] += st.by_type[t];
+                stats.peak_live_customers =
+                    std::max(stats.peak_live_customers, st.peak_live_customers);
+                if (options.progress)
+                  options.progress(static_cast<double>(unit->u - u0 + 1),
+                                   static_cast<double>(u1 - u0), stats.events);
+              }));
   return stats;
 }
 
