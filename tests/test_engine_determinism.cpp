@@ -52,6 +52,15 @@ TEST(Determinism, SameOutputForOneAndTwoThreads) {
   expect_same(one, two);
 }
 
+TEST(Determinism, SameOutputForOneTwoAndFourThreadsOverSeveralUnits) {
+  // several (replication, market) units run in parallel, one per thread, handed over in order
+  auto s = small_saas({"customers=1200"});
+  VectorSink one = run(s, 1, 5, 1, 1, 2);
+  ASSERT_GT(one.ev.size(), 20000u);
+  expect_same(one, run(s, 2, 5, 1, 1, 2));
+  expect_same(one, run(s, 4, 5, 1, 1, 2));
+}
+
 TEST(Determinism, RepeatedRunIsIdentical) {
   auto s = small_saas();
   expect_same(run(s, 2), run(s, 2));
