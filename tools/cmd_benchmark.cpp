@@ -7,7 +7,6 @@
 
 #include "command.hpp"
 #include "journeysim/analysis/baseline.hpp"
-#include "journeysim/analysis/files.hpp"
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/scenario.hpp"
@@ -115,13 +114,7 @@ const bool registered = journeysim::cli::register_command(
           log = kpi::load_event_log(st->input);
         }
         const auto assessment = analysis::assess(kpi::score(log, o), baseline);
-        std::string format = st->format;
-        if (format.empty()) {
-          if (!st->output.empty())
-            format = std::filesystem::path(st->output).extension() == ".html" ? "html" : "json";
-          else
-            format = isatty(STDOUT_FILENO) ? "table" : "json";
-        }
+        const std::string format = journeysim::cli::output_format(st->format, st->output);
         std::string text;
         if (format == "json")
           text = analysis::to_json(assessment).dump(1) + "\n";
@@ -129,10 +122,7 @@ const bool registered = journeysim::cli::register_command(
           text = html_page(assessment);
         else
           text = analysis::to_text(assessment);
-        if (st->output.empty())
-          std::cout << text;
-        else
-          analysis::write_file_atomically(st->output, text);
+        journeysim::cli::emit(text, st->output);
         return 0;
       };
     });

@@ -112,13 +112,7 @@ const bool registered = journeysim::cli::register_command(
           o.precision_kpi = st->precision.substr(0, eq);
           o.precision_half_width = hw;
         }
-        std::string format = st->format;
-        if (format.empty()) {
-          if (!st->output.empty())
-            format = std::filesystem::path(st->output).extension() == ".html" ? "html" : "json";
-          else
-            format = isatty(STDOUT_FILENO) ? "table" : "json";
-        }
+        const std::string format = journeysim::cli::output_format(st->format, st->output);
         auto result = an::compare(o);
         std::string text;
         if (format == "json")
@@ -127,10 +121,7 @@ const bool registered = journeysim::cli::register_command(
           text = an::compare_report_html(an::to_json(result), "compare", an::ReportOptions{});
         else
           text = an::to_text(result);
-        if (st->output.empty())
-          std::cout << text;
-        else
-          an::write_file_atomically(st->output, text);
+        journeysim::cli::emit(text, st->output);
         return 0;
       };
     });

@@ -5,7 +5,11 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <iostream>
 #include <stdexcept>
+
+#include "journeysim/analysis/files.hpp"
 
 namespace journeysim::cli {
 
@@ -21,6 +25,20 @@ const std::string& command_line() {
     return s;
   }();
   return line;
+}
+
+std::string output_format(const std::string& format, const std::string& output) {
+  if (!format.empty()) return format;
+  if (!output.empty())
+    return std::filesystem::path(output).extension() == ".html" ? "html" : "json";
+  return isatty(STDOUT_FILENO) ? "table" : "json";
+}
+
+void emit(const std::string& text, const std::string& output) {
+  if (output.empty())
+    std::cout << text;
+  else
+    analysis::write_file_atomically(output, text);
 }
 
 }  // namespace journeysim::cli

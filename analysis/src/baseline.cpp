@@ -115,12 +115,6 @@ double kpi_number(const ConfigNode& c, const std::string& key_path, const kpi::K
   return v;
 }
 
-std::string direction_word(kpi::Direction d) {
-  return d == kpi::Direction::higher_is_better  ? "higher is better"
-         : d == kpi::Direction::lower_is_better ? "lower is better"
-                                                : "neutral";
-}
-
 // Reads the one benchmark key of a figure (range, quantiles, threshold, point or average).
 void parse_benchmark(Reader& r, Figure& f, const kpi::KpiDef& def) {
   std::string kind;
@@ -178,8 +172,9 @@ void parse_benchmark(Reader& r, Figure& f, const kpi::KpiDef& def) {
     if (def.direction == wrong)
       throw ScenarioError((is_min ? mn : mx)->key_pos, m.key(is_min ? "min" : "max"),
                           std::string("a ") + (is_min ? "minimum" : "maximum") + " on " + def.id +
-                              " (" + direction_word(def.direction) + ") would call the bad side " +
-                              "good: use " + (is_min ? "max" : "min") + ", or a range");
+                              " (" + std::string(kpi::direction_phrase(def.direction)) +
+                              ") would call the bad side " + "good: use " +
+                              (is_min ? "max" : "min") + ", or a range");
     f.kind = is_min ? FigureKind::threshold_min : FigureKind::threshold_max;
     f.value = kpi_number(*(is_min ? mn : mx), m.key(is_min ? "min" : "max"), def);
     f.low = is_min ? f.value : -INFINITY;
@@ -594,7 +589,7 @@ nlohmann::json to_json(const Assessment& a) {
                         {"kpi", f.kpi},
                         {"name", fa.name},
                         {"unit", fa.unit},
-                        {"direction", direction_word(fa.direction)},
+                        {"direction", kpi::direction_phrase(fa.direction)},
                         {"segment", f.segment},
                         {"kind", to_string(f.kind)},
                         {"benchmark", benchmark_json(f)},

@@ -438,16 +438,6 @@ nlohmann::json est_json(const Estimate& e) {
           {"ci", {num(e.ci_low), num(e.ci_high)}},
           {"replications", e.n}};
 }
-const char* direction_name(kpi::Direction d) {
-  switch (d) {
-    case kpi::Direction::higher_is_better:
-      return "higher_is_better";
-    case kpi::Direction::lower_is_better:
-      return "lower_is_better";
-    default:
-      return "neutral";
-  }
-}
 
 }  // namespace
 
@@ -477,7 +467,7 @@ nlohmann::json to_json(const CompareResult& r) {
     kj["id"] = k.id;
     kj["name"] = def->name;
     kj["unit"] = def->unit;
-    kj["direction"] = direction_name(def->direction);
+    kj["direction"] = kpi::direction_id(def->direction);
     bool any = false;
     kj["values"] = nlohmann::json::array();
     for (std::size_t i = 0; i < k.values.size(); ++i) {

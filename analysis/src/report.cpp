@@ -48,20 +48,11 @@ std::string fmt_p(double p) {
   return b;
 }
 
+// A direction id (as in the compare JSON) for people.
 std::string direction_text(const std::string& d) {
   if (d == "higher_is_better") return "↑ higher is better";
   if (d == "lower_is_better") return "↓ lower is better";
   return "neutral";
-}
-std::string direction_id(kpi::Direction d) {
-  switch (d) {
-    case kpi::Direction::higher_is_better:
-      return "higher_is_better";
-    case kpi::Direction::lower_is_better:
-      return "lower_is_better";
-    default:
-      return "neutral";
-  }
 }
 
 // CSS class of a verdict word (compare verdicts, baseline verdicts).
@@ -724,8 +715,8 @@ std::string kpi_section(const kpi::ScoreReport& rep, const BaselineVerdicts* bas
     } else {
       s += "<td colspan=\"2\">not available: " + escape(k.result.reason) + "</td>";
     }
-    s += "<td>" + escape(d.unit) + "</td><td>" + escape(direction_text(direction_id(d.direction))) +
-         "</td><td class=\"num\">" +
+    s += "<td>" + escape(d.unit) + "</td><td>" +
+         escape(direction_text(kpi::direction_id(d.direction))) + "</td><td class=\"num\">" +
          (ok ? svg::format_value(k.result.n, Format::integer) : std::string("–")) + "</td>";
     if (baseline) {
       auto [first, last] = verdicts.equal_range(d.id);

@@ -271,24 +271,6 @@ void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t star
 
 }  // namespace
 
-void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
-                                 EventColumns& out) const {
-  out.time.resize(count);
-  out.customer.resize(count);
-  out.type.resize(count);
-  out.arg.resize(count);
-  out.value.resize(count);
-  out.market.resize(count);
-  out.replication.resize(count);
-  read_event_column("time", start, count, out.time.data());
-  read_event_column("customer", start, count, out.customer.data());
-  read_event_column("type", start, count, out.type.data());
-  read_event_column("arg", start, count, out.arg.data());
-  read_event_column("value", start, count, out.value.data());
-  read_event_column("market", start, count, out.market.data());
-  read_event_column("replication", start, count, out.replication.data());
-}
-
 namespace {
 
 template <class T>
@@ -337,8 +319,8 @@ hid_t event_column_type(const std::string& name, const std::string& path) {
 }  // namespace
 
 template <class T>
-void EventLogReader::read_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                 T* dst) const {
+void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
+                                       T* dst) const {
   if (start + count > impl_->n_events)
     throw std::runtime_error(path_ + ": event rows out of range");
   if (H5Tequal(event_column_type(name, path_), native_type<T>()) <= 0)
@@ -347,33 +329,37 @@ void EventLogReader::read_column(const char* name, std::uint64_t start, std::uin
   read_rows(g, name, native_type<T>(), start, count, dst, path_);
 }
 
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::int64_t* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::uint64_t* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::uint8_t* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::int32_t* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       double* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::uint32_t* dst) const {
-  read_column(name, start, count, dst);
-}
-void EventLogReader::read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                                       std::uint16_t* dst) const {
-  read_column(name, start, count, dst);
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::int64_t*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::uint64_t*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::uint8_t*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::int32_t*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                double*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::uint32_t*) const;
+template void EventLogReader::read_event_column(const char*, std::uint64_t, std::uint64_t,
+                                                std::uint16_t*) const;
+
+void EventLogReader::read_events(std::uint64_t start, std::uint64_t count,
+                                 EventColumns& out) const {
+  out.time.resize(count);
+  out.customer.resize(count);
+  out.type.resize(count);
+  out.arg.resize(count);
+  out.value.resize(count);
+  out.market.resize(count);
+  out.replication.resize(count);
+  read_event_column("time", start, count, out.time.data());
+  read_event_column("customer", start, count, out.customer.data());
+  read_event_column("type", start, count, out.type.data());
+  read_event_column("arg", start, count, out.arg.data());
+  read_event_column("value", start, count, out.value.data());
+  read_event_column("market", start, count, out.market.data());
+  read_event_column("replication", start, count, out.replication.data());
 }
 
 std::vector<CustomerRow> EventLogReader::read_customers() const {

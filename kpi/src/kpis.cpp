@@ -1936,11 +1936,8 @@ std::string registry_markdown() {
     const KpiDef& d = *dp;
     if (d.area != area) o << "## " << (area = d.area) << "\n\n";
     o << "### `" << d.id << "` — " << d.name << "\n"
-      << d.definition << "\n\n- unit: " << d.unit << "\n- direction: "
-      << (d.direction == Direction::higher_is_better  ? "higher is better"
-          : d.direction == Direction::lower_is_better ? "lower is better"
-                                                      : "neutral")
-      << "\n- needs: ";
+      << d.definition << "\n\n- unit: " << d.unit
+      << "\n- direction: " << direction_phrase(d.direction) << "\n- needs: ";
     std::string needs;
     for (E t : d.needs)
       needs += (needs.empty() ? "" : ", ") + std::string(eventlog::event_type_name(t));
@@ -1952,6 +1949,27 @@ std::string registry_markdown() {
     o << "\n";
   }
   return o.str();
+}
+
+const char* direction_id(Direction d) {
+  switch (d) {
+    case Direction::higher_is_better:
+      return "higher_is_better";
+    case Direction::lower_is_better:
+      return "lower_is_better";
+    default:
+      return "neutral";
+  }
+}
+const char* direction_phrase(Direction d) {
+  switch (d) {
+    case Direction::higher_is_better:
+      return "higher is better";
+    case Direction::lower_is_better:
+      return "lower is better";
+    default:
+      return "neutral";
+  }
 }
 
 }  // namespace journeysim::kpi

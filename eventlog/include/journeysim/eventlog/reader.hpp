@@ -38,28 +38,16 @@ class EventLogReader {
   // Reads rows [start, start+count) of one /events column ("time", "customer", "type", "arg",
   // "value", "market", "replication") into dst, which holds `count` elements of the column's
   // type: for readers that need some columns only. A wrong name or type is an error.
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::int64_t* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::uint64_t* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::uint8_t* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::int32_t* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         double* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::uint32_t* dst) const;
-  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count,
-                         std::uint16_t* dst) const;
+  // T: std::int64_t, std::uint64_t, std::uint8_t, std::int32_t, double, std::uint32_t or
+  // std::uint16_t (instantiated in reader.cpp).
+  template <class T>
+  void read_event_column(const char* name, std::uint64_t start, std::uint64_t count, T* dst) const;
   std::vector<CustomerRow> read_customers() const;
   std::vector<ChannelDayRow> read_channels() const;
   // Event type names as stored in the file's enum (index = numeric value).
   const std::vector<std::string>& event_type_names() const { return type_names_; }
 
  private:
-  template <class T>
-  void read_column(const char* name, std::uint64_t start, std::uint64_t count, T* dst) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::string path_;

@@ -45,6 +45,10 @@ struct ParamDef {
 };
 
 enum class Direction { higher_is_better, lower_is_better, neutral };
+// "higher_is_better", "lower_is_better", "neutral" (JSON outputs).
+const char* direction_id(Direction d);
+// "higher is better", "lower is better", "neutral" (text, docs).
+const char* direction_phrase(Direction d);
 
 // The KPI parameters a user sets: "kpi_id.param" -> value (strings; numbers are parsed).
 using Params = std::map<std::string, std::string>;
