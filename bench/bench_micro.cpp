@@ -73,18 +73,22 @@ std::vector<eventlog::Event> synthetic_events(std::size_t n) {
   std::vector<eventlog::Event> v(n);
   std::mt19937_64 rng(1);
   for (std::size_t i = 0; i < n; ++i)
-    v[i] = {1767225600 + static_cast<std::int64_t>(i * 7), i / 25, static_cast<std::int32_t>(rng() % 4),
-            static_cast<double>(rng() % 1000) / 10, 0, 0, static_cast<eventlog::EventType>(rng() % 20)};
+    v[i] = {
+        1767225600 + static_cast<std::int64_t>(i * 7), i / 25, static_cast<std::int32_t>(rng() % 4),
+        static_cast<double>(rng() % 1000) / 10,        0,      0,
+        static_cast<eventlog::EventType>(rng() % 20)};
   return v;
 }
 
-// Appending events to the writer and writing chunks (level 0 = raw, 4 = shuffle+deflate).
+// Appending events to the writer and writing chunks (0 = raw, 4 = shuffle+deflate 4,
+// -1 = shuffle+LZ4).
 void BM_WriteEvents(benchmark::State& st) {
   auto ev = synthetic_events(1 << 20);
   const auto path = (std::filesystem::temp_directory_path() / "journeysim_bench.h5").string();
   for (auto _ : st) {
     eventlog::WriterOptions wo;
-    wo.compression_level = static_cast<int>(st.range(0));
+    wo.compression = st.range(0) < 0 ? eventlog::parse_compression("lz4")
+                                     : eventlog::parse_compression(std::to_string(st.range(0)));
     eventlog::EventLogWriter w(path, eventlog::Metadata{}, wo);
     for (std::size_t i = 0; i < ev.size(); i += 4096)
       w.append_events(std::span(ev).subspan(i, std::min<std::size_t>(4096, ev.size() - i)));
@@ -94,7 +98,7 @@ void BM_WriteEvents(benchmark::State& st) {
   st.SetItemsProcessed(st.iterations() * static_cast<std::int64_t>(ev.size()));
   st.SetBytesProcessed(st.iterations() * static_cast<std::int64_t>(ev.size() * 35));
 }
-BENCHMARK(BM_WriteEvents)->Arg(0)->Arg(4)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_WriteEvents)->Arg(0)->Arg(4)->Arg(-1)->Unit(benchmark::kMillisecond);
 
 void BM_KaplanMeier(benchmark::State& st) {
   std::mt19937_64 rng(3);
@@ -123,7 +127,8 @@ void BM_ScoreKpi(benchmark::State& st, const char* id) {
       explicit Sink(const sim::Scenario& s)
           : b(s.start_time, s.start_time + static_cast<std::int64_t>(s.horizon_days * 86400)) {}
       void events(std::span<const eventlog::Event> ev) override {
-        for (const auto& e : ev) b.event(std::to_string(e.customer), e.time, e.type, e.arg, e.value);
+        for (const auto& e : ev)
+          b.event(std::to_string(e.customer), e.time, e.type, e.arg, e.value);
       }
     } sink(s);
     sim::RunOptions o;
@@ -137,7 +142,8 @@ void BM_ScoreKpi(benchmark::State& st, const char* id) {
 }
 BENCHMARK_CAPTURE(BM_ScoreKpi, nps, "nps")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ScoreKpi, cohort_retention, "cohort_retention")->Unit(benchmark::kMillisecond);
-BENCHMARK_CAPTURE(BM_ScoreKpi, monthly_churn_rate, "monthly_churn_rate")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ScoreKpi, monthly_churn_rate, "monthly_churn_rate")
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

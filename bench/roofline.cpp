@@ -1,8 +1,8 @@
 // The bare work of a run, to compare the simulator with: draw the same number of Philox blocks,
 // produce the same event bytes in memory, and write the same events to HDF5 with the same layout
-// and filters (shuffle + deflate, parallel chunk compression). Nothing else: no model.
+// and filters (shuffle + deflate or LZ4, parallel chunk compression). Nothing else: no model.
 //
-//   roofline --from RUN.h5 --blocks B [--threads T] [--compression L]
+//   roofline --from RUN.h5 --blocks B [--threads T] [--compression deflate:N|lz4|none]
 // prints one line of key=value figures (seconds and events per second for each phase).
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
@@ -25,7 +25,8 @@ using Clock = std::chrono::steady_clock;
 int main(int argc, char** argv) {
   std::string from;
   std::uint64_t blocks = 0;
-  int threads = 0, level = 4;
+  int threads = 0;
+  std::string compression = "deflate:4";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--from")
@@ -35,10 +36,11 @@ int main(int argc, char** argv) {
     else if (a == "--threads")
       threads = std::stoi(v);
     else if (a == "--compression")
-      level = std::stoi(v);
+      compression = v;
     else {
       std::fprintf(stderr,
-                   "usage: roofline --from RUN.h5 --blocks B [--threads T] [--compression L]\n");
+                   "usage: roofline --from RUN.h5 --blocks B [--threads T] [--compression "
+                   "deflate:N|lz4|none]\n");
       return 2;
     }
   }
@@ -105,7 +107,7 @@ int main(int argc, char** argv) {
   t0 = Clock::now();
   {
     eventlog::WriterOptions wo;
-    wo.compression_level = level;
+    wo.compression = eventlog::parse_compression(compression);
     eventlog::EventLogWriter w(path, eventlog::Metadata{}, wo);
     for (std::uint64_t i = 0; i < n; i += 1 << 16)
       w.append_events(std::span(ev).subspan(i, std::min<std::uint64_t>(1 << 16, n - i)));

@@ -34,12 +34,12 @@ sim::Scenario small() {
                             {"customers=3000", "horizon_days=120"});
 }
 
-sim::DriverResult write_log(const sim::Scenario& s, const std::string& path, int threads, int level,
-                            std::size_t chunk_rows = 4096) {
+sim::DriverResult write_log(const sim::Scenario& s, const std::string& path, int threads,
+                            const std::string& compression, std::size_t chunk_rows = 4096) {
   sim::DriverOptions o;
   o.run.threads = threads;
   o.output = path;
-  o.writer.compression_level = level;
+  o.writer.compression = eventlog::parse_compression(compression);
   o.writer.chunk_rows = chunk_rows;  // small chunks: many chunks and a partial last one
   o.writer.flush_chunks = 3;
   o.command_line = "test";
@@ -79,7 +79,7 @@ TEST(EventLog, ReadsBackWhatTheEngineProduced) {
   auto dir = temp_dir("roundtrip");
   auto s = small();
   std::string path = (dir / "run.h5").string();
-  write_log(s, path, 2, 4);
+  write_log(s, path, 2, "4");
   test::VectorSink mem;
   sim::RunOptions ro;
   sim::simulate(s, ro, mem);
@@ -120,15 +120,18 @@ TEST(EventLog, EventAndCustomerBytesIdenticalForOneAndTwoThreads) {
   auto dir = temp_dir("bytes");
   auto s = small();
   std::string a = (dir / "t1.h5").string(), b = (dir / "t2.h5").string();
-  write_log(s, a, 1, 6);
-  write_log(s, b, 2, 6);
-  for (const char* col :
-       {"/events/time", "/events/customer", "/events/type", "/events/arg", "/events/value",
-        "/customers/id", "/customers/churn_time", "/channels/spend"}) {
-    auto ca = raw_chunks(a, col), cb = raw_chunks(b, col);
-    ASSERT_EQ(ca.size(), cb.size()) << col;
-    ASSERT_GT(ca.size(), 0u);
-    for (std::size_t i = 0; i < ca.size(); ++i) EXPECT_EQ(ca[i], cb[i]) << col << " chunk " << i;
+  for (const char* comp : {"6", "lz4"}) {
+    write_log(s, a, 1, comp);
+    write_log(s, b, 2, comp);
+    for (const char* col :
+         {"/events/time", "/events/customer", "/events/type", "/events/arg", "/events/value",
+          "/customers/id", "/customers/churn_time", "/channels/spend"}) {
+      auto ca = raw_chunks(a, col), cb = raw_chunks(b, col);
+      ASSERT_EQ(ca.size(), cb.size()) << col;
+      ASSERT_GT(ca.size(), 0u);
+      for (std::size_t i = 0; i < ca.size(); ++i)
+        EXPECT_EQ(ca[i], cb[i]) << comp << " " << col << " chunk " << i;
+    }
   }
   fs::remove_all(dir);
 }
@@ -137,8 +140,8 @@ TEST(EventLog, UncompressedAndCompressedHoldTheSameData) {
   auto dir = temp_dir("levels");
   auto s = small();
   std::string a = (dir / "l0.h5").string(), b = (dir / "l9.h5").string();
-  write_log(s, a, 2, 0);
-  write_log(s, b, 2, 9);
+  write_log(s, a, 2, "0");
+  write_log(s, b, 2, "9");
   eventlog::EventLogReader la(a), lb(b);
   eventlog::EventColumns ca, cb;
   la.read_events(0, la.event_count(), ca);
@@ -148,6 +151,123 @@ TEST(EventLog, UncompressedAndCompressedHoldTheSameData) {
   EXPECT_EQ(ca.type, cb.type);
   EXPECT_LT(fs::file_size(b), fs::file_size(a) / 2);  // deflate actually applied
   fs::remove_all(dir);
+}
+
+// Reads a whole 1-D dataset through HDF5's own filter pipeline (H5Dread), not the reader's
+// parallel decoder: for LZ4 that is the registered filter 32004 (Debian's plugin or ours).
+template <class T>
+std::vector<T> read_via_hdf5(const std::string& file, const char* dset, hid_t mem_type) {
+  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  hid_t d = H5Dopen2(f, dset, H5P_DEFAULT);
+  hid_t space = H5Dget_space(d);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(space, &n, nullptr);
+  std::vector<T> v(n);
+  herr_t st = H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, v.data());
+  H5Sclose(space);
+  H5Dclose(d);
+  H5Fclose(f);
+  if (st < 0) v.clear();
+  return v;
+}
+
+std::uint64_t big_endian(const unsigned char* p, int bytes) {
+  std::uint64_t v = 0;
+  for (int i = 0; i < bytes; ++i) v = (v << 8) | p[i];
+  return v;
+}
+
+TEST(EventLog, Lz4LogHoldsTheSameDataAsDeflateAndDecodesThroughHdf5) {
+  auto dir = temp_dir("lz4");
+  auto s = small();
+  std::string d = (dir / "deflate.h5").string(), l = (dir / "lz4.h5").string();
+  write_log(s, d, 2, "deflate:4");
+  write_log(s, l, 2, "lz4");
+  eventlog::EventLogReader ld(d), ll(l);
+  ASSERT_EQ(ld.event_count(), ll.event_count());
+  eventlog::EventColumns cd, cl;
+  ld.read_events(0, ld.event_count(), cd);
+  ll.read_events(0, ll.event_count(), cl);
+  EXPECT_EQ(cd.time, cl.time);
+  EXPECT_EQ(cd.customer, cl.customer);
+  EXPECT_EQ(cd.type, cl.type);
+  EXPECT_EQ(cd.arg, cl.arg);
+  EXPECT_EQ(cd.value, cl.value);
+  EXPECT_EQ(cd.market, cl.market);
+  // a window that starts and ends inside chunks
+  eventlog::EventColumns part;
+  ll.read_events(5000, 7000, part);
+  ASSERT_EQ(part.time.size(), 7000u);
+  EXPECT_TRUE(std::equal(part.value.begin(), part.value.end(), cd.value.begin() + 5000));
+  EXPECT_EQ(ll.read_customers().size(), ld.read_customers().size());
+  // HDF5's own pipeline decodes the chunks journeysim encoded itself
+  EXPECT_EQ(read_via_hdf5<double>(l, "/events/value", H5T_NATIVE_DOUBLE), cd.value);
+  EXPECT_EQ(read_via_hdf5<std::int64_t>(l, "/events/time", H5T_NATIVE_INT64), cd.time);
+  // the chunk header of the HDF5 LZ4 filter: original size (u64 BE), block size (u32 BE)
+  auto chunks = raw_chunks(l, "/events/value");
+  ASSERT_GT(chunks.size(), 1u);
+  for (const auto& c : chunks) {
+    ASSERT_GE(c.size(), 16u);
+    EXPECT_EQ(big_endian(c.data(), 8), 4096u * 8);
+    EXPECT_EQ(big_endian(c.data() + 8, 4), 4096u * 8);
+    EXPECT_EQ(big_endian(c.data() + 12, 4), c.size() - 16);
+  }
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, CorruptLz4ChunkIsAnErrorNotWrongData) {
+  auto dir = temp_dir("lz4bad");
+  std::string l = (dir / "lz4.h5").string();
+  write_log(small(), l, 2, "lz4");
+  // the file address of the second chunk of /events/value
+  haddr_t addr = 0;
+  {
+    hid_t f = H5Fopen(l.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t d = H5Dopen2(f, "/events/value", H5P_DEFAULT);
+    hid_t space = H5Dget_space(d);
+    hsize_t off = 0, size = 0;
+    unsigned mask = 0;
+    ASSERT_GE(H5Dget_chunk_info(d, space, 1, &off, &mask, &addr, &size), 0);
+    H5Sclose(space);
+    H5Dclose(d);
+    H5Fclose(f);
+  }
+  {
+    std::fstream io(l, std::ios::in | std::ios::out | std::ios::binary);
+    io.seekp(static_cast<std::streamoff>(addr + 12));
+    const char huge[4] = {'\x7f', '\x00', '\x00', '\x00'};  // a block "larger than the chunk"
+    io.write(huge, 4);
+  }
+  eventlog::EventLogReader log(l);
+  eventlog::EventColumns c;
+  try {
+    log.read_events(0, log.event_count(), c);
+    ADD_FAILURE() << "a corrupt chunk was decoded";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("lz4.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
+TEST(EventLog, CompressionNamesParseAndBadOnesAreRejected) {
+  using C = eventlog::Compression::Codec;
+  EXPECT_EQ(eventlog::parse_compression("lz4").codec, C::lz4);
+  EXPECT_EQ(eventlog::parse_compression("none").codec, C::none);
+  EXPECT_EQ(eventlog::parse_compression("0").codec, C::none);
+  EXPECT_EQ(eventlog::parse_compression("deflate").level, 4);
+  EXPECT_EQ(eventlog::parse_compression("deflate:9").level, 9);
+  EXPECT_EQ(eventlog::parse_compression("7").level, 7);
+  EXPECT_EQ(eventlog::compression_name(eventlog::parse_compression("3")), "deflate:3");
+  EXPECT_EQ(eventlog::compression_name(eventlog::parse_compression("lz4")), "lz4");
+  for (const char* bad : {"lz5", "deflate:0", "deflate:10", "10", "", "LZ4", "deflate:"}) {
+    try {
+      eventlog::parse_compression(bad);
+      ADD_FAILURE() << "accepted '" << bad << "'";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("expected none, lz4, deflate"), std::string::npos);
+    }
+  }
 }
 
 TEST(EventLog, WriterWithoutCommitLeavesNoFile) {
@@ -187,7 +307,7 @@ TEST(EventLog, BadFilesGiveErrorsNamingTheFile) {
   EXPECT_THROW(eventlog::EventLogReader r(text), std::runtime_error);
   // a truncated log
   std::string good = (dir / "good.h5").string(), cut = (dir / "cut.h5").string();
-  write_log(small(), good, 2, 4);
+  write_log(small(), good, 2, "4");
   {
     std::ifstream in(good, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), {});
@@ -224,7 +344,7 @@ std::vector<std::string> split(const std::string& line) {
 TEST(EventLog, CsvExportMatchesHdf5Content) {
   auto dir = temp_dir("csv");
   std::string path = (dir / "run.h5").string();
-  write_log(small(), path, 2, 4);
+  write_log(small(), path, 2, "4");
   eventlog::EventLogReader log(path);
   auto st = eventlog::export_csv(log, (dir / "csv").string());
   EXPECT_EQ(st.events, log.event_count());

@@ -26,7 +26,7 @@ kpi::Log simulate_to_log(const sim::Scenario& scenario, const SimulateOptions& o
   d.run.threads = options.threads;
   d.run.replications = options.replications;
   d.run.first_replication = options.first_replication;
-  d.writer.compression_level = options.compression_level;
+  d.writer.compression = options.compression;
   d.command_line = options.command_line;
   d.progress = options.progress;
   RemoveOnExit temp;

@@ -3,11 +3,13 @@
 #include <cstring>
 
 #include "journeysim/eventlog/schema.hpp"
+#include "lz4_filter.hpp"
 
 namespace journeysim::eventlog::h5 {
 
-void quiet_errors() {
+void init_library() {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+  lz4::register_filter();
 }
 
 hid_t event_type_enum() {

@@ -39,8 +39,9 @@ class Handle {
   Closer closer_ = nullptr;
 };
 
-// Turns HDF5's automatic error printing off (errors become exceptions here).
-void quiet_errors();
+// Turns HDF5's automatic error printing off (errors become exceptions here) and registers the
+// LZ4 filter (lz4_filter.hpp) unless a plugin provides it.
+void init_library();
 
 // Throws std::runtime_error("<context>: <what>") when `status` is negative.
 inline void check(herr_t status, const std::string& context, const char* what) {

@@ -28,7 +28,7 @@ void write_column(hid_t g, const char* name, hid_t type, const std::vector<T>& v
 
 void write_kpi_results(const std::string& log_path, const std::string& report_json,
                        const std::string& params_json, const KpiRows& rows) {
-  h5::quiet_errors();
+  h5::init_library();
   namespace fs = std::filesystem;
   const std::string tmp = log_path + ".tmp-" + std::to_string(::getpid());
   std::error_code ec;

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "h5util.hpp"
+#include "lz4_filter.hpp"
 #include "table_layout.hpp"
 
 namespace journeysim::eventlog {
@@ -72,7 +73,7 @@ std::vector<Row> read_table(hid_t file, const char* name,
 
 EventLogReader::EventLogReader(const std::string& path)
     : impl_(std::make_unique<Impl>()), path_(path) {
-  h5::quiet_errors();
+  h5::init_library();
   if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw std::runtime_error(path + ": not an HDF5 file (or truncated)");
@@ -135,13 +136,16 @@ std::uint64_t EventLogReader::event_count() const {
 
 namespace {
 
-// True if the dataset's filter pipeline is one this reader decodes itself: none, or shuffle then
-// deflate (what EventLogWriter writes).
-bool simple_pipeline(hid_t dset, bool& shuffled, bool& deflated, hsize_t& chunk_rows) {
+enum class Stage : std::uint8_t { none, deflate, lz4 };
+
+// True if the dataset's filter pipeline is one this reader decodes itself: none, shuffle, then
+// deflate or LZ4 (what EventLogWriter writes).
+bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_rows) {
   Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
   if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &chunk_rows) != 1) return false;
   const int n = H5Pget_nfilters(dcpl);
-  shuffled = deflated = false;
+  shuffled = false;
+  codec = Stage::none;
   for (int i = 0; i < n; ++i) {
     unsigned flags = 0, cd[8], config = 0;
     std::size_t ncd = 8;
@@ -150,8 +154,10 @@ bool simple_pipeline(hid_t dset, bool& shuffled, bool& deflated, hsize_t& chunk_
                                     name, &config);
     if (f == H5Z_FILTER_SHUFFLE && i == 0)
       shuffled = true;
-    else if (f == H5Z_FILTER_DEFLATE && !deflated)
-      deflated = true;
+    else if (f == H5Z_FILTER_DEFLATE && codec == Stage::none)
+      codec = Stage::deflate;
+    else if (f == lz4::kFilterId && codec == Stage::none)
+      codec = Stage::lz4;
     else
       return false;
   }
@@ -183,9 +189,10 @@ void unshuffle(const unsigned char* in, unsigned char* out, std::size_t n, std::
 // are fetched in order (H5Dread_chunk) and decoded in parallel. False if the layout is not ours.
 bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std::uint64_t count,
                           void* dst, const std::string& ctx) {
-  bool shuffled = false, deflated = false;
+  bool shuffled = false;
+  Stage codec = Stage::none;
   hsize_t chunk = 0;
-  if (!simple_pipeline(dset, shuffled, deflated, chunk)) return false;
+  if (!simple_pipeline(dset, shuffled, codec, chunk)) return false;
   const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
   struct Raw {
     std::unique_ptr<unsigned char[]> bytes;  // not zeroed: H5Dread_chunk fills it
@@ -214,12 +221,18 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
     const bool whole = row0 == k * chunk && row1 == (k + 1) * chunk;
     // scratch buffers are not zeroed: every byte is written before it is read
     std::unique_ptr<unsigned char[]> tmp, plain;
-    const bool skip_shuffle = raw[i].mask & 0x1, skip_deflate = raw[i].mask & 0x2;
+    const bool skip_shuffle = raw[i].mask & 0x1, skip_codec = raw[i].mask & 0x2;
     const unsigned char* p = raw[i].bytes.get();
-    if (deflated && !skip_deflate) {
+    if (codec != Stage::none && !skip_codec) {
       tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
-      uLongf n = chunk_bytes;
-      if (uncompress(tmp.get(), &n, p, raw[i].size) != Z_OK || n != chunk_bytes) {
+      bool ok = false;
+      if (codec == Stage::lz4) {
+        ok = lz4::decode(p, raw[i].size, tmp.get(), chunk_bytes);
+      } else {
+        uLongf n = chunk_bytes;
+        ok = uncompress(tmp.get(), &n, p, raw[i].size) == Z_OK && n == chunk_bytes;
+      }
+      if (!ok) {
         bad = true;
         return;
       }

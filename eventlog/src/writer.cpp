@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "h5util.hpp"
+#include "lz4_filter.hpp"
 #include "table_layout.hpp"
 
 namespace journeysim::eventlog {
@@ -79,10 +80,14 @@ struct EventLogWriter::Impl {
       Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
       H5Pset_chunk(dcpl, 1, &chunk);
       H5Pset_obj_track_times(dcpl, false);
-      if (opt.compression_level > 0) {
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, static_cast<unsigned>(opt.compression_level));
-      }
+      using Codec = Compression::Codec;
+      if (opt.compression.codec != Codec::none) H5Pset_shuffle(dcpl);
+      if (opt.compression.codec == Codec::deflate)
+        H5Pset_deflate(dcpl, static_cast<unsigned>(opt.compression.level));
+      if (opt.compression.codec == Codec::lz4)
+        h5::check(H5Pset_filter(dcpl, static_cast<H5Z_filter_t>(lz4::kFilterId), H5Z_FLAG_MANDATORY,
+                                0, nullptr),
+                  ctx, "set LZ4 filter");
       c.dset = Handle(
           h5::check_id(H5Dcreate2(t.group, s.name, c.type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        ctx, "create dataset"),
@@ -126,14 +131,15 @@ struct EventLogWriter::Impl {
       }
     }
     if (!jobs.empty()) {
-      const int level = opt.compression_level;
+      const Compression comp = opt.compression;
+      const int level = comp.level;
       const std::size_t chunk_rows = t.chunk_rows;
       tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
         ChunkJob& job = jobs[j];
         std::size_t sz = job.col->spec.size;
         std::vector<unsigned char> raw(chunk_rows * sz, 0);  // last chunk padded with zeros
         std::memcpy(raw.data(), job.src, job.valid_rows * sz);
-        if (level == 0) {
+        if (comp.codec == Compression::Codec::none) {
           job.out = std::move(raw);
           return;
         }
@@ -142,6 +148,10 @@ struct EventLogWriter::Impl {
           shuffle_bytes(raw.data(), shuffled.data(), chunk_rows, sz);
         else
           shuffled = raw;
+        if (comp.codec == Compression::Codec::lz4) {
+          lz4::encode(shuffled.data(), shuffled.size(), job.out);
+          return;
+        }
         uLongf bound = compressBound(shuffled.size());
         job.out.resize(bound);
         if (compress2(job.out.data(), &bound, shuffled.data(), shuffled.size(), level) != Z_OK)
@@ -176,12 +186,49 @@ struct EventLogWriter::Impl {
   }
 };
 
+Compression parse_compression(const std::string& text) {
+  Compression c;
+  auto level = [&](const std::string& digits) {
+    if (digits.size() != 1 || digits[0] < '0' || digits[0] > '9') return -1;
+    return digits[0] - '0';
+  };
+  if (text == "none") {
+    c.codec = Compression::Codec::none;
+  } else if (text == "lz4") {
+    c.codec = Compression::Codec::lz4;
+  } else if (text == "deflate") {
+    c.codec = Compression::Codec::deflate;
+  } else if (text.rfind("deflate:", 0) == 0 && level(text.substr(8)) >= 1) {
+    c.level = level(text.substr(8));
+  } else if (level(text) >= 0) {
+    c.level = level(text);
+    if (c.level == 0) c.codec = Compression::Codec::none;
+  } else {
+    throw std::runtime_error("compression '" + text +
+                             "': expected none, lz4, deflate, deflate:1..9 or a level 0..9");
+  }
+  return c;
+}
+
+std::string compression_name(const Compression& c) {
+  switch (c.codec) {
+    case Compression::Codec::none:
+      return "none";
+    case Compression::Codec::lz4:
+      return "lz4";
+    case Compression::Codec::deflate:
+      break;
+  }
+  return "deflate:" + std::to_string(c.level);
+}
+
 EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOptions options)
     : impl_(std::make_unique<Impl>()), path_(std::move(path)) {
-  if (options.compression_level < 0 || options.compression_level > 9)
-    throw std::runtime_error("compression level must be 0..9, got " +
-                             std::to_string(options.compression_level));
-  h5::quiet_errors();
+  if (options.compression.codec == Compression::Codec::deflate &&
+      (options.compression.level < 1 || options.compression.level > 9))
+    throw std::runtime_error("deflate level must be 1..9, got " +
+                             std::to_string(options.compression.level));
+  h5::init_library();
   temp_path_ = path_ + ".tmp-" + std::to_string(::getpid());
   impl_->ctx = path_;
   impl_->opt = options;

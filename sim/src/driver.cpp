@@ -56,8 +56,8 @@ std::string options_json(const Scenario& s, const DriverOptions& o) {
      << ",\"horizon_days\":" << s.horizon_days << ",\"threads\":" << o.run.threads
      << ",\"markets\":" << o.run.markets << ",\"part\":\"" << o.run.part_index << "/"
      << o.run.part_count << "\",\"replications\":" << o.run.replications
-     << ",\"first_replication\":" << o.run.first_replication
-     << ",\"compression_level\":" << o.writer.compression_level
+     << ",\"first_replication\":" << o.run.first_replication << ",\"compression\":\""
+     << eventlog::compression_name(o.writer.compression) << "\""
      << ",\"chunk_rows\":" << o.writer.chunk_rows << "}";
   return js.str();
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "journeysim/eventlog/writer.hpp"
 #include "journeysim/kpi/log.hpp"
 #include "journeysim/sim/scenario.hpp"
 
@@ -12,11 +13,12 @@ namespace journeysim::analysis {
 
 struct SimulateOptions {
   std::uint16_t first_replication = 0, replications = 1;
-  int threads = 0;            // 0 = all cores
-  int compression_level = 1;  // the log is usually temporary: light compression
-  std::string keep_path;      // keep the HDF5 log here; empty = temporary file, removed
-  std::string command_line;   // recorded in the log's /meta
-  bool progress = false;      // progress line on stderr (only when it is a terminal)
+  int threads = 0;  // 0 = all cores
+  // the log is usually temporary: the cheapest compression to write and to read back
+  eventlog::Compression compression{eventlog::Compression::Codec::lz4, 0};
+  std::string keep_path;     // keep the HDF5 log here; empty = temporary file, removed
+  std::string command_line;  // recorded in the log's /meta
+  bool progress = false;     // progress line on stderr (only when it is a terminal)
 };
 
 // Simulates `scenario` (already loaded, overrides applied) and loads the log for scoring.

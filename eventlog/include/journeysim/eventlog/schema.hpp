@@ -56,7 +56,7 @@ inline constexpr int kFormatVersion = 1;
   X(review_posted, "")                                                        \
   X(social_share, "")                                                         \
   X(churned, "")                                                              \
-  X(reactivated, "plans") /* value = MRR restored */                         \
+  X(reactivated, "plans")          /* value = MRR restored */                 \
   X(discount_applied, "playbooks") /* value = discount amount */
 
 enum class EventType : std::uint8_t {

@@ -1,5 +1,5 @@
 // Streaming HDF5 writer for the event-log contract (schema.hpp, docs/event-log.md).
-// Columns are cut into fixed-size chunks; full chunks are shuffled and deflated in parallel
+// Columns are cut into fixed-size chunks; full chunks are shuffled and compressed in parallel
 // (oneTBB) and written in order with H5Dwrite_chunk, so compression never serialises a run and
 // the bytes do not depend on the thread count. The file is written as OUT.tmp-<pid> and renamed
 // to OUT only by commit(); a writer destroyed without commit() removes its temporary file.
@@ -15,8 +15,23 @@
 
 namespace journeysim::eventlog {
 
+// How the columns are filtered. Each choice is a standard HDF5 filter pipeline, so other HDF5
+// readers decode the file: shuffle + deflate is built into HDF5; shuffle + LZ4 is the registered
+// filter 32004 (Debian's hdf5-filter-plugin lets h5dump and h5py read it; journeysim itself needs
+// no plugin). LZ4 costs a few times less CPU per byte than deflate, for larger files.
+struct Compression {
+  enum class Codec : std::uint8_t { none, deflate, lz4 };
+  Codec codec = Codec::deflate;
+  int level = 4;  // deflate level 1..9
+};
+// "none", "lz4", "deflate" (level 4), "deflate:N" or a bare level "0".."9" (0 = none, N = deflate
+// at N); anything else throws, naming what was expected.
+Compression parse_compression(const std::string& text);
+// The canonical spelling: "none", "lz4" or "deflate:N".
+std::string compression_name(const Compression& c);
+
 struct WriterOptions {
-  int compression_level = 4;         // 0 = no filters; 1..9 = shuffle + deflate at that level
+  Compression compression;
   std::size_t chunk_rows = 1 << 16;  // rows per chunk of every column
   std::size_t flush_chunks = 16;     // chunks gathered before a parallel compress + write
 };
@@ -34,7 +49,7 @@ struct Metadata {
   std::uint32_t markets = 1;
   std::uint16_t replications = 1;
   std::uint16_t first_replication = 0;  // replications are first .. first + replications - 1
-  std::string part;  // "k/N" or "1/1"
+  std::string part;                     // "k/N" or "1/1"
   // Name tables for the `arg` namespaces and the dimensions: channels, plans, stages, ...
   std::map<std::string, std::vector<std::string>> names;
 };
