@@ -18,38 +18,65 @@ namespace {
 
 using h5::Handle;
 
-// HDF5's shuffle filter (H5Z_filter_shuffle): byte j of element i goes to j * n + i.
-void shuffle_bytes(const unsigned char* src, unsigned char* dst, std::size_t n, std::size_t size) {
-  for (std::size_t j = 0; j < size; ++j) {
-    unsigned char* out = dst + j * n;
-    const unsigned char* in = src + j;
-    for (std::size_t i = 0; i < n; ++i) out[i] = in[i * size];
+// Column `size`-byte field at `offset` of `rows` structs of `stride` bytes, into column order
+// (`shuffle` false) or HDF5's shuffle order (byte j of element i at j * n + i). `dst` holds n
+// elements; rows beyond `rows` are left as they are (the caller zeroes a partial chunk).
+template <std::size_t Size>
+void gather_fixed(const unsigned char* src, std::size_t stride, std::size_t offset,
+                  std::size_t rows, std::size_t n, bool shuffle, unsigned char* dst) {
+  src += offset;
+  if (!shuffle || Size == 1) {
+    for (std::size_t i = 0; i < rows; ++i) std::memcpy(dst + i * Size, src + i * stride, Size);
+    return;
+  }
+  for (std::size_t i = 0; i < rows; ++i) {
+    unsigned char e[Size];
+    std::memcpy(e, src + i * stride, Size);
+    for (std::size_t j = 0; j < Size; ++j) dst[j * n + i] = e[j];
+  }
+}
+void gather(const unsigned char* src, std::size_t stride, std::size_t offset, std::size_t size,
+            std::size_t rows, std::size_t n, bool shuffle, unsigned char* dst) {
+  switch (size) {
+    case 1:
+      return gather_fixed<1>(src, stride, offset, rows, n, shuffle, dst);
+    case 2:
+      return gather_fixed<2>(src, stride, offset, rows, n, shuffle, dst);
+    case 4:
+      return gather_fixed<4>(src, stride, offset, rows, n, shuffle, dst);
+    case 8:
+      return gather_fixed<8>(src, stride, offset, rows, n, shuffle, dst);
+    default:
+      throw std::logic_error("column of unsupported element size");
   }
 }
 
-// One chunked, extendible 1-D column. Rows are staged as bytes until whole chunks can be written.
+// One chunked, extendible 1-D column.
 struct Column {
   layout::ColumnSpec spec;
   Handle type;  // owned copy of the column's file/memory type
   Handle dset;
-  std::vector<unsigned char> pending;
-  std::uint64_t rows_flushed = 0;
 };
 
+// A table's rows are staged as the in-memory row structs until whole chunks can be written; each
+// chunk is then cut into its columns, filtered and compressed in one parallel task.
 struct Table {
   std::string name;
   Handle group;
   std::vector<Column> cols;
   std::size_t chunk_rows = 0;
-  std::uint64_t rows = 0;
+  std::size_t row_size = 0;            // sizeof the row struct
+  std::vector<unsigned char> pending;  // rows not yet written
+  std::uint64_t rows = 0;              // rows appended
+  std::uint64_t rows_flushed = 0;      // rows written
 };
 
+// The filtered bytes of one chunk of every column of a table.
 struct ChunkJob {
-  Column* col;
   std::uint64_t chunk_index;
-  const unsigned char* src;
+  const unsigned char* src;  // the chunk's first row struct
   std::size_t valid_rows;
-  std::vector<unsigned char> out;
+  std::vector<std::vector<unsigned char>> out;  // per column
 };
 
 }  // namespace
@@ -62,9 +89,10 @@ struct EventLogWriter::Impl {
   std::uint64_t bytes_out = 0;
 
   void create_table(Table& t, const char* name, const std::vector<layout::ColumnSpec>& specs,
-                    std::size_t chunk_rows) {
+                    std::size_t chunk_rows, std::size_t row_size) {
     t.name = name;
     t.chunk_rows = chunk_rows;
+    t.row_size = row_size;
     Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
     H5Pset_obj_track_times(gcpl, false);
     t.group = Handle(
@@ -99,90 +127,70 @@ struct EventLogWriter::Impl {
   template <class Row>
   void append(Table& t, std::span<const Row> rows) {
     if (rows.empty()) return;
-    for (auto& c : t.cols) {
-      std::size_t old = c.pending.size();
-      c.pending.resize(old + rows.size() * c.spec.size);
-      unsigned char* dst = c.pending.data() + old;
-      const auto* base = reinterpret_cast<const unsigned char*>(rows.data());
-      for (std::size_t i = 0; i < rows.size(); ++i)
-        std::memcpy(dst + i * c.spec.size, base + i * sizeof(Row) + c.spec.offset, c.spec.size);
-    }
+    const auto* bytes = reinterpret_cast<const unsigned char*>(rows.data());
+    t.pending.insert(t.pending.end(), bytes, bytes + rows.size_bytes());
     t.rows += rows.size();
-    std::uint64_t pending_rows = t.rows - t.cols.front().rows_flushed;
-    if (pending_rows >= t.chunk_rows * opt.flush_chunks) flush(t, false);
+    if (t.rows - t.rows_flushed >= t.chunk_rows * opt.flush_chunks) flush(t, false);
   }
 
-  // Compresses every whole chunk (and, when `final`, the last partial one) of every column in
-  // parallel, then writes them in column-then-chunk order.
+  // Filters and compresses every whole chunk (and, when `final`, the last partial one) of every
+  // column in parallel, one task per chunk, then writes them in column-then-chunk order.
   void flush(Table& t, bool final) {
+    const std::size_t rows_pending = t.pending.size() / t.row_size;
+    const std::size_t whole = rows_pending / t.chunk_rows;
+    const std::size_t nchunks = whole + ((final && rows_pending % t.chunk_rows) ? 1 : 0);
+    const std::size_t done = final ? rows_pending : whole * t.chunk_rows;
     std::vector<ChunkJob> jobs;
-    for (auto& c : t.cols) {
-      std::size_t rows_pending = c.pending.size() / c.spec.size;
-      std::size_t whole = rows_pending / t.chunk_rows;
-      std::size_t nchunks = whole + ((final && rows_pending % t.chunk_rows) ? 1 : 0);
-      for (std::size_t k = 0; k < nchunks; ++k) {
-        std::size_t first = k * t.chunk_rows;
-        std::size_t valid = std::min(t.chunk_rows, rows_pending - first);
-        jobs.push_back({&c,
-                        c.rows_flushed / t.chunk_rows + k,
-                        c.pending.data() + first * c.spec.size,
-                        valid,
-                        {}});
-      }
+    for (std::size_t k = 0; k < nchunks; ++k) {
+      const std::size_t first = k * t.chunk_rows;
+      jobs.push_back({t.rows_flushed / t.chunk_rows + k,
+                      t.pending.data() + first * t.row_size,
+                      std::min(t.chunk_rows, rows_pending - first),
+                      {}});
     }
-    if (!jobs.empty()) {
-      const Compression comp = opt.compression;
-      const int level = comp.level;
-      const std::size_t chunk_rows = t.chunk_rows;
-      tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
-        ChunkJob& job = jobs[j];
-        std::size_t sz = job.col->spec.size;
-        std::vector<unsigned char> raw(chunk_rows * sz, 0);  // last chunk padded with zeros
-        std::memcpy(raw.data(), job.src, job.valid_rows * sz);
-        if (comp.codec == Compression::Codec::none) {
-          job.out = std::move(raw);
-          return;
-        }
-        std::vector<unsigned char> shuffled(raw.size());
-        if (sz > 1)
-          shuffle_bytes(raw.data(), shuffled.data(), chunk_rows, sz);
+    const Compression comp = opt.compression;
+    const std::size_t n = t.chunk_rows;
+    tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
+      ChunkJob& job = jobs[j];
+      job.out.resize(t.cols.size());
+      std::vector<unsigned char> plain;
+      for (std::size_t ci = 0; ci < t.cols.size(); ++ci) {
+        const layout::ColumnSpec& spec = t.cols[ci].spec;
+        const bool raw = comp.codec == Compression::Codec::none;
+        std::vector<unsigned char>& target = raw ? job.out[ci] : plain;
+        // a partial last chunk is padded with zeros (HDF5 stores whole chunks)
+        if (job.valid_rows < n)
+          target.assign(n * spec.size, 0);
         else
-          shuffled = raw;
+          target.resize(n * spec.size);
+        gather(job.src, t.row_size, spec.offset, spec.size, job.valid_rows, n, !raw, target.data());
+        if (raw) continue;
         if (comp.codec == Compression::Codec::lz4) {
-          lz4::encode(shuffled.data(), shuffled.size(), job.out);
-          return;
+          lz4::encode(plain.data(), plain.size(), job.out[ci]);
+          continue;
         }
-        uLongf bound = compressBound(shuffled.size());
-        job.out.resize(bound);
-        if (compress2(job.out.data(), &bound, shuffled.data(), shuffled.size(), level) != Z_OK)
+        uLongf bound = compressBound(plain.size());
+        job.out[ci].resize(bound);
+        if (compress2(job.out[ci].data(), &bound, plain.data(), plain.size(), comp.level) != Z_OK)
           throw std::runtime_error("deflate failed");
-        job.out.resize(bound);
-      });
-    }
+        job.out[ci].resize(bound);
+      }
+    });
     // Extend every column to the rows now written, then write the chunks in order.
-    std::uint64_t total = 0;
-    for (auto& c : t.cols) {
-      std::size_t rows_pending = c.pending.size() / c.spec.size;
-      std::size_t done = final ? rows_pending : (rows_pending / t.chunk_rows) * t.chunk_rows;
-      total = c.rows_flushed + done;
-    }
-    for (auto& c : t.cols) {
-      hsize_t dims = total;
-      h5::check(H5Dset_extent(c.dset, &dims), ctx, "extend dataset");
-    }
-    for (auto& job : jobs) {
-      hsize_t offset = job.chunk_index * t.chunk_rows;
-      h5::check(
-          H5Dwrite_chunk(job.col->dset, H5P_DEFAULT, 0, &offset, job.out.size(), job.out.data()),
-          ctx, "write chunk");
-      if (&t == &events) bytes_out += job.out.size();
-    }
-    for (auto& c : t.cols) {
-      std::size_t rows_pending = c.pending.size() / c.spec.size;
-      std::size_t done = final ? rows_pending : (rows_pending / t.chunk_rows) * t.chunk_rows;
-      c.pending.erase(c.pending.begin(), c.pending.begin() + done * c.spec.size);
-      c.rows_flushed += done;
-    }
+    hsize_t dims = t.rows_flushed + done;
+    for (auto& c : t.cols) h5::check(H5Dset_extent(c.dset, &dims), ctx, "extend dataset");
+    for (std::size_t ci = 0; ci < t.cols.size(); ++ci)
+      for (auto& job : jobs) {
+        hsize_t offset = job.chunk_index * t.chunk_rows;
+        const auto& bytes = job.out[ci];
+        h5::check(
+            H5Dwrite_chunk(t.cols[ci].dset, H5P_DEFAULT, 0, &offset, bytes.size(), bytes.data()),
+            ctx, "write chunk");
+        if (&t == &events) bytes_out += bytes.size();
+      }
+    t.pending.erase(t.pending.begin(),
+                    t.pending.begin() + static_cast<std::ptrdiff_t>(done * t.row_size));
+    t.rows_flushed += done;
   }
 };
 
@@ -263,9 +271,12 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
     for (const auto& [ns, values] : meta.names) h5::write_strings(n, ns, values, im.ctx);
     std::vector<std::string> types(kEventTypeNames.begin(), kEventTypeNames.end());
     h5::write_strings(n, "event_types", types, im.ctx);
-    im.create_table(im.events, "events", layout::event_columns(), options.chunk_rows);
-    im.create_table(im.customers, "customers", layout::customer_columns(), 1 << 14);
-    im.create_table(im.channels, "channels", layout::channel_columns(), 1 << 12);
+    im.create_table(im.events, "events", layout::event_columns(), options.chunk_rows,
+                    sizeof(Event));
+    im.create_table(im.customers, "customers", layout::customer_columns(), 1 << 14,
+                    sizeof(CustomerRow));
+    im.create_table(im.channels, "channels", layout::channel_columns(), 1 << 12,
+                    sizeof(ChannelDayRow));
   } catch (...) {
     impl_->file.reset();
     std::remove(temp_path_.c_str());

@@ -217,7 +217,7 @@ class Market {
       for (auto& o : out) {
         for (const auto& ev : o.events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
         stats.events += o.events.size();
-        if (!o.events.empty()) sink.events(o.events);
+        if (!o.events.empty()) sink.take_events(std::move(o.events));
         requests.insert(requests.end(), o.requests.begin(), o.requests.end());
         referrals.insert(referrals.end(), o.referrals.begin(), o.referrals.end());
         for (auto [ep, c] : o.schedule) schedule(c, ep, e + 1);
@@ -1301,7 +1301,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
   struct Unit {
     std::uint64_t u = 0;
     RunStats stats;
-    std::vector<eventlog::Event> events;
+    std::vector<std::vector<eventlog::Event>> events;  // the market's blocks, kept as produced
     std::vector<eventlog::CustomerRow> customers;
     std::vector<eventlog::ChannelDayRow> channels;
   };
@@ -1309,7 +1309,10 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
    public:
     explicit BufferSink(Unit& unit) : unit_(unit) {}
     void events(std::span<const eventlog::Event> e) override {
-      unit_.events.insert(unit_.events.end(), e.begin(), e.end());
+      unit_.events.emplace_back(e.begin(), e.end());
+    }
+    void take_events(std::vector<eventlog::Event>&& e) override {
+      unit_.events.push_back(std::move(e));  // no copy, and no regrowing of one large buffer
     }
     void customers(std::span<const eventlog::CustomerRow> r) override {
       unit_.customers.insert(unit_.customers.end(), r.begin(), r.end());
@@ -1348,7 +1351,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
           tbb::make_filter<std::shared_ptr<Unit>, void>(
               tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Unit> unit) {
                 if (!unit->channels.empty()) sink.channels(unit->channels);
-                if (!unit->events.empty()) sink.events(unit->events);
+                for (auto& block : unit->events) sink.take_events(std::move(block));
                 if (!unit->customers.empty()) sink.customers(unit->customers);
                 const RunStats& st = unit->stats;
                 stats.customers += st.customers;

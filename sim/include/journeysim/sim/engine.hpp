@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "journeysim/eventlog/schema.hpp"
 #include "journeysim/sim/scenario.hpp"
@@ -32,6 +33,8 @@ class EventSink {
  public:
   virtual ~EventSink() = default;
   virtual void events(std::span<const eventlog::Event>) {}
+  // The same as events(e), for a sink that can keep the vector instead of copying it.
+  virtual void take_events(std::vector<eventlog::Event>&& e) { events(e); }
   virtual void customers(std::span<const eventlog::CustomerRow>) {}
   virtual void channels(std::span<const eventlog::ChannelDayRow>) {}
 };
