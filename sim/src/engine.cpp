@@ -163,9 +163,6 @@ class Market {
     int days = static_cast<int>(std::ceil(s.horizon_days));
     for (int d = 0; d < days; ++d) sum += season(d + 0.5) * std::min(1.0, s.horizon_days - d);
     season_norm_ = sum > 0 ? sum : 1;
-    max_season_ = 0;
-    for (double w : s.weekly)
-      for (double y : s.yearly) max_season_ = std::max(max_season_, w * y);
     for (const auto& p : s.playbooks) {
       if (p.inactive_days > 0) has_inactivity_ = true;
     }
@@ -535,34 +532,51 @@ class Market {
     update_churn(c, t);
   }
 
-  // -- logins: non-homogeneous Poisson by thinning against the current maximum rate
+  // -- logins: a non-homogeneous Poisson process, rate = base x engagement(t) x season(day).
+  // Sampled by thinning against the envelope base x season(day), piecewise constant by day of
+  // the horizon: the seasonal factor is followed exactly (not thinned against its maximum), and a
+  // candidate at u is kept with probability engagement(u) <= 1. The candidate times depend only
+  // on the base rate and the calendar, not on when the product started, so two scenarios that
+  // differ elsewhere keep their login candidates in step (common random numbers in `compare`).
   // Logins per day before engagement decay and seasonality: segment x stage x effects.
   double login_base_rate(const Customer& c) const {
     double r = s_.logins_per_week / 7.0 * s_.segments[c.segment].login_x;
     if (c.stage >= 0) r *= s_.stages[c.stage].login_x;
     return r * effect_product(c, &Effect::login_x);
   }
-  double login_rate(const Customer& c, double t) const {
-    double r = login_base_rate(c);
+  double engagement(const Customer& c, double t) const {
     if (s_.engagement_decay_days > 0 && c.product_start >= 0)
-      r *= s_.engagement_floor +
-           (1 - s_.engagement_floor) * std::exp(-(t - c.product_start) / s_.engagement_decay_days);
-    return r * season(t);
+      return s_.engagement_floor + (1 - s_.engagement_floor) *
+                                       std::exp(-(t - c.product_start) / s_.engagement_decay_days);
+    return 1;
+  }
+  // The first envelope point after t (kInf past the horizon); c.login_rate_max is the base rate
+  // of the envelope.
+  double next_login_candidate(Customer& c, double t, Stream& st) {
+    const double rate = c.login_rate_max;
+    double e = st.exponential(1.0);  // > 0
+    for (double cur = t;;) {
+      if (!(cur < s_.horizon_days)) return kInf;
+      const double day_end = std::floor(cur) + 1;
+      const double lam = rate * season(cur);
+      const double mass = lam * (day_end - cur);
+      if (e < mass) return std::min(cur + e / lam, day_end);
+      e -= mass;
+      cur = day_end;
+    }
   }
   void schedule_login(Customer& c, double t, BlockOut& o) {
     if (!live(c) || s_.logins_per_week <= 0) {
       c.next[S_LOGIN] = kInf;
       return;
     }
-    // decay only lowers the rate, so the base rate at the highest season bounds it (thinning)
-    const double rmax = login_base_rate(c) * max_season_;
-    c.login_rate_max = rmax;
-    if (rmax <= 0) {
+    c.login_rate_max = login_base_rate(c);
+    if (c.login_rate_max <= 0) {
       c.next[S_LOGIN] = kInf;
       return;
     }
     Stream st = stream(c, Purpose::login);
-    c.next[S_LOGIN] = t + st.exponential(1.0 / rmax);
+    c.next[S_LOGIN] = next_login_candidate(c, t, st);
     save(c, Purpose::login, st, o);
   }
 
@@ -594,8 +608,11 @@ class Market {
       emit(c, o, idx, t, EventType::onboarding_completed);
       if (s_.success_team >= 0) o.requests.push_back({t, idx, Req::followup, -1});
     }
+    const double old_login_x = c.stage >= 0 ? s_.stages[c.stage].login_x : 1.0;
     c.stage = static_cast<std::int16_t>(stage);
     c.stage_entered_at = t;
+    // the login envelope holds the stage's login multiplier: redraw (memoryless) when it changes
+    if (c.next[S_LOGIN] < kInf && s_.stages[stage].login_x != old_login_x) schedule_login(c, t, o);
     emit(c, o, idx, t, EventType::stage_entered, stage);
     // time-based transitions out of this stage: the earliest wins (competing risks)
     Stream st = stream(c, Purpose::stages);
@@ -756,9 +773,11 @@ class Market {
     switch (slot) {
       case S_LOGIN: {
         Stream st = stream(c, Purpose::login);
-        double accept = login_rate(c, t) / c.login_rate_max;
-        bool ok = st.uniform() < accept;
-        c.next[S_LOGIN] = t + st.exponential(1.0 / c.login_rate_max);
+        // the base rate only changes where schedule_login redraws, so this is engagement(t)
+        const double base = login_base_rate(c);
+        bool ok = st.uniform() * c.login_rate_max < base * engagement(c, t);
+        c.login_rate_max = base;
+        c.next[S_LOGIN] = base > 0 ? next_login_candidate(c, t, st) : kInf;
         save(c, Purpose::login, st, o);
         if (!ok) break;
         c.last_login = t;
