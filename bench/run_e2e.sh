@@ -4,28 +4,29 @@
 # sized for 10,000 leads a year, so more leads in one market would only measure a swamped queue),
 # with 1 and 2 threads, to a compressed HDF5 log and with --discard (simulation only); then the
 # roofline on the same events, and `score` on the largest log.
-# Usage: bench/run_e2e.sh [BUILD_DIR]   (default: build)
+# Usage: bench/run_e2e.sh [BUILD_DIR] [COMPRESSION]   (defaults: build, deflate:4; or lz4, none)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${1:-build}/bin
+C=${2:-deflate:4}
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(date -u +%F)"
-echo "commit:  $(git rev-parse --short HEAD)"
+echo "commit:  $(git rev-parse --short HEAD)   compression: $C"
 printf '%-9s %3s %11s %8s %12s %12s %8s %9s %10s %10s\n' customers thr events wall_s "events/s" "sim-only/s" speedup peak_MB "x mem-roof" "x file-roof"
 declare -A base
 for markets in 1 10 100; do
   for t in 1 2; do
     log="$OUT/run_${markets}_${t}.h5"
     /usr/bin/time -f "%e %M" -o "$OUT/time" "$B/journeysim" run scenarios/saas_b2b.yaml \
-      --customers 10000 --markets "$markets" --threads "$t" -o "$log" >"$OUT/run.txt"
+      --customers 10000 --markets "$markets" --threads "$t" --compression "$C" -o "$log" >"$OUT/run.txt"
     read -r wall rss <"$OUT/time"
     events=$(awk '/^events/ {print $2}' "$OUT/run.txt")
     blocks=$(awk '/^random draws/ {print $3 * 1000000}' "$OUT/run.txt")
     "$B/journeysim" run scenarios/saas_b2b.yaml --customers 10000 --markets "$markets" --threads "$t" \
       --discard >"$OUT/sim.txt"
     sim_eps=$(awk '/^events/ {print $2 / $4}' "$OUT/sim.txt")
-    roof=$("$B/roofline" --from "$log" --blocks "${blocks%.*}" --threads "$t")
+    roof=$("$B/roofline" --from "$log" --blocks "${blocks%.*}" --threads "$t" --compression "$C")
     mem_roof=$(sed 's/.*roofline_memory_eps=\([0-9]*\).*/\1/' <<<"$roof")
     file_roof=$(sed 's/.*roofline_file_eps=\([0-9]*\).*/\1/' <<<"$roof")
     eps=$(awk -v e="$events" -v w="$wall" 'BEGIN {print e / w}')
