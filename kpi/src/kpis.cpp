@@ -365,6 +365,11 @@ Result feature_adoption(const Context& x) {
 
 Result count_ratio(const Context& x, E num, E den, const std::string& what) {
   double a = 0, b = 0;
+  if (x.customers.size() == x.log.customers.size()) {  // the whole log: counted while loading
+    a = static_cast<double>(x.log.type_counts[static_cast<std::size_t>(num)]);
+    b = static_cast<double>(x.log.type_counts[static_cast<std::size_t>(den)]);
+    return ratio(a, b, what);
+  }
   for (auto c : x.customers)
     for (Ev e : events(x, c)) {
       a += e.type == num;
@@ -1052,7 +1057,8 @@ Result message_ratio(const Context& x, E num, E den, const std::string& what) {
   std::vector<double> a(camps.size(), 0), b(camps.size(), 0);
   for (auto c : x.customers)
     for (Ev e : events(x, c))
-      if (e.arg >= 0 && e.arg < static_cast<int>(camps.size())) {
+      if ((e.type == num || e.type == den) && e.arg >= 0 &&
+          e.arg < static_cast<int>(camps.size())) {
         a[e.arg] += e.type == num;
         b[e.arg] += e.type == den;
       }
