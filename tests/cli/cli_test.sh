@@ -55,16 +55,15 @@ PY
   # (without the plugin h5dump exits 0 and prints an empty DATA block: check the values)
   h5dump -d /events/time -c 3 "$WORK/l.h5" >"$WORK/lz4dump.txt" 2>&1 || fail "h5dump -d on the lz4 log"
   grep -q "(0): 17[0-9]*, 17" "$WORK/lz4dump.txt" || fail "h5dump cannot decode the lz4 log (is hdf5-filter-plugin installed?)"
-  h5diff "$WORK/a.h5" "$WORK/l.h5" /events || fail "lz4 and deflate logs differ (h5diff)"
-  if /usr/bin/python3 -c "import h5py" 2>/dev/null; then
-    /usr/bin/python3 - "$WORK/a.h5" "$WORK/l.h5" <<'PY' || fail "h5py cannot read the lz4 log"
+  # (not h5diff: it exits 0 on datasets of different lengths, "not comparable")
+  /usr/bin/python3 - "$WORK/a.h5" "$WORK/l.h5" <<'PY' || fail "h5py cannot read the lz4 log, or it differs"
 import sys, h5py, numpy as np
 a, l = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
-for c in a["events"]:
-    assert np.array_equal(a["events"][c][:], l["events"][c][:]), c
+for g in ("events", "customers"):
+    for c in a[g]:
+        assert np.array_equal(a[g][c][:], l[g][c][:]), (g, c)
 print("h5py reads lz4 ok")
 PY
-  fi
   "$BIN" score "$WORK/a.h5" --format json --kpi monthly_churn_rate,nps >"$WORK/score.json" || fail "score failed"
   grep -q '"id": "monthly_churn_rate"' "$WORK/score.json" || fail "score json lacks the KPI"
   "$BIN" score "$WORK/a.h5" --format table --kpi nps | grep -q "Net Promoter Score" || fail "score table"
