@@ -339,7 +339,7 @@ class Market {
   }
   std::int32_t epoch_of(double t) const {
     if (!(t < s_.horizon_days)) return n_epochs_;
-    return static_cast<std::int32_t>(std::floor(t / s_.epoch_days));
+    return static_cast<std::int32_t>(t / s_.epoch_days);  // t >= 0: truncation is floor
   }
 
   static constexpr int cached_index(Purpose p) {
@@ -578,7 +578,8 @@ class Market {
     double e = st.exponential(1.0);  // > 0
     for (double cur = t;;) {
       if (!(cur < s_.horizon_days)) return kInf;
-      const double day_end = std::floor(cur) + 1;
+      // cur >= 0: truncation is floor, and much cheaper than std::floor without SSE4.1
+      const double day_end = static_cast<double>(static_cast<std::int64_t>(cur)) + 1;
       const double lam = rate * season(cur);
       const double mass = lam * (day_end - cur);
       if (e < mass) return std::min(cur + e / lam, day_end);
