@@ -41,4 +41,6 @@ log="$OUT/run_100_2.h5"
 /usr/bin/time -f "%e %M" -o "$OUT/time" "$B/journeysim" score "$log" --format csv >/dev/null
 read -r wall rss <"$OUT/time"
 events=$(awk '/^events/ {print $2}' "$OUT/run.txt")  # the last run above wrote this log
-echo "score (all KPIs, 2 threads) on the 10^6 log: $events events in $wall s = $(awk -v e="$events" -v w="$wall" 'BEGIN {printf "%.0f", e / w}') events/s, peak $((rss / 1024)) MB"
+load_roof=$("$B/roofline" --from "$log" --blocks 1 --threads 2 --compression "$C" | sed 's/.*roofline_load_eps=\([0-9]*\).*/\1/')
+eps=$(awk -v e="$events" -v w="$wall" 'BEGIN {printf "%.0f", e / w}')
+echo "score (all KPIs, 2 threads) on the 10^6 log: $events events in $wall s = $eps events/s, peak $((rss / 1024)) MB, x load-roof $(awk -v a="$eps" -v b="$load_roof" 'BEGIN {printf "%.3f", a / b}') (load roofline $load_roof events/s)"
