@@ -1,6 +1,7 @@
 #include "journeysim/eventlog/writer.hpp"
 
 #include <tbb/parallel_for.h>
+#include <tbb/task_group.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -150,32 +151,44 @@ struct EventLogWriter::Impl {
     }
     const Compression comp = opt.compression;
     const std::size_t n = t.chunk_rows;
-    tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
-      ChunkJob& job = jobs[j];
-      job.out.resize(t.cols.size());
-      std::vector<unsigned char> plain;
-      for (std::size_t ci = 0; ci < t.cols.size(); ++ci) {
-        const layout::ColumnSpec& spec = t.cols[ci].spec;
-        const bool raw = comp.codec == Compression::Codec::none;
-        std::vector<unsigned char>& target = raw ? job.out[ci] : plain;
-        // a partial last chunk is padded with zeros (HDF5 stores whole chunks)
-        if (job.valid_rows < n)
-          target.assign(n * spec.size, 0);
-        else
-          target.resize(n * spec.size);
-        gather(job.src, t.row_size, spec.offset, spec.size, job.valid_rows, n, !raw, target.data());
-        if (raw) continue;
-        if (comp.codec == Compression::Codec::lz4) {
-          lz4::encode(plain.data(), plain.size(), job.out[ci]);
-          continue;
-        }
-        uLongf bound = compressBound(plain.size());
-        job.out[ci].resize(bound);
-        if (compress2(job.out[ci].data(), &bound, plain.data(), plain.size(), comp.level) != Z_OK)
-          throw std::runtime_error("deflate failed");
-        job.out[ci].resize(bound);
-      }
-    });
+    // An isolated context: when the writer is driven from a pipeline stage that another stage
+    // cancels (an interrupted run), the chunks must still all be made or the flush must throw,
+    // never leave some jobs silently undone.
+    tbb::task_group_context isolated(tbb::task_group_context::isolated);
+    tbb::parallel_for(
+        std::size_t{0}, jobs.size(),
+        [&](std::size_t j) {
+          ChunkJob& job = jobs[j];
+          job.out.resize(t.cols.size());
+          std::vector<unsigned char> plain;
+          for (std::size_t ci = 0; ci < t.cols.size(); ++ci) {
+            const layout::ColumnSpec& spec = t.cols[ci].spec;
+            const bool raw = comp.codec == Compression::Codec::none;
+            std::vector<unsigned char>& target = raw ? job.out[ci] : plain;
+            // a partial last chunk is padded with zeros (HDF5 stores whole chunks)
+            if (job.valid_rows < n)
+              target.assign(n * spec.size, 0);
+            else
+              target.resize(n * spec.size);
+            gather(job.src, t.row_size, spec.offset, spec.size, job.valid_rows, n, !raw,
+                   target.data());
+            if (raw) continue;
+            if (comp.codec == Compression::Codec::lz4) {
+              lz4::encode(plain.data(), plain.size(), job.out[ci]);
+              continue;
+            }
+            uLongf bound = compressBound(plain.size());
+            job.out[ci].resize(bound);
+            if (compress2(job.out[ci].data(), &bound, plain.data(), plain.size(), comp.level) !=
+                Z_OK)
+              throw std::runtime_error("deflate failed");
+            job.out[ci].resize(bound);
+          }
+        },
+        isolated);
+    for (const auto& job : jobs)
+      if (job.out.size() != t.cols.size())
+        throw std::runtime_error(ctx + ": chunk compression did not complete");
     // Extend every column to the rows now written, then write the chunks in order.
     hsize_t dims = t.rows_flushed + done;
     for (auto& c : t.cols) h5::check(H5Dset_extent(c.dset, &dims), ctx, "extend dataset");

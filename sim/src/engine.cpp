@@ -14,8 +14,10 @@
 #include <boost/random/poisson_distribution.hpp>
 #include <chrono>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <queue>
 
 #include "journeysim/sim/rng.hpp"
@@ -1365,48 +1367,53 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
    private:
     Unit& unit_;
   };
+  // The units in flight are owned here, not by the items passed between the filters: a
+  // cancelled pipeline (an interrupted run) does not destroy the items it holds.
+  std::mutex live_mutex;
+  std::deque<std::unique_ptr<Unit>> live;  // in unit order: created by the input filter, retired
+                                           // (oldest first) by the in-order output filter
   std::uint64_t next = u0;
   tbb::parallel_pipeline(
       static_cast<std::size_t>(threads),
-      tbb::make_filter<void, std::shared_ptr<Unit>>(
-          tbb::filter_mode::serial_in_order,
-          [&](tbb::flow_control& fc) -> std::shared_ptr<Unit> {
-            if (next == u1) {
-              fc.stop();
-              return nullptr;
-            }
-            auto unit = std::make_shared<Unit>();
-            unit->u = next++;
-            return unit;
-          }) &
-          tbb::make_filter<std::shared_ptr<Unit>, std::shared_ptr<Unit>>(
-              tbb::filter_mode::parallel,
-              [&](std::shared_ptr<Unit> unit) {
-                // one thread per unit: units are the parallelism here; sharing a market's
-                // small per-epoch blocks between threads only costs synchronisation
-                BufferSink buffer(*unit);
-                tbb::task_arena one(1);
-                one.execute([&] { run_unit(unit->u, buffer, unit->stats, {}); });
-                return unit;
-              }) &
-          tbb::make_filter<std::shared_ptr<Unit>, void>(
-              tbb::filter_mode::serial_in_order, [&](std::shared_ptr<Unit> unit) {
-                if (!unit->channels.empty()) sink.channels(unit->channels);
-                for (auto& block : unit->events) sink.take_events(std::move(block));
-                if (!unit->customers.empty()) sink.customers(unit->customers);
-                const RunStats& st = unit->stats;
-                stats.customers += st.customers;
-                stats.events += st.events;
-                stats.random_words += st.random_words;
-                stats.units += st.units;
-                for (std::size_t t = 0; t < st.by_type.size(); ++t)
-                  stats.by_type[t] += st.by_type[t];
-                stats.peak_live_customers =
-                    std::max(stats.peak_live_customers, st.peak_live_customers);
-                if (options.progress)
-                  options.progress(static_cast<double>(unit->u - u0 + 1),
-                                   static_cast<double>(u1 - u0), stats.events);
-              }));
+      tbb::make_filter<void, Unit*>(tbb::filter_mode::serial_in_order,
+                                    [&](tbb::flow_control& fc) -> Unit* {
+                                      if (next == u1) {
+                                        fc.stop();
+                                        return nullptr;
+                                      }
+                                      std::lock_guard lock(live_mutex);
+                                      live.push_back(std::make_unique<Unit>());
+                                      live.back()->u = next++;
+                                      return live.back().get();
+                                    }) &
+          tbb::make_filter<Unit*, Unit*>(tbb::filter_mode::parallel,
+                                         [&](Unit* unit) {
+                                           // one thread per unit: units are the parallelism here;
+                                           // sharing a market's small per-epoch blocks between
+                                           // threads only costs synchronisation
+                                           BufferSink buffer(*unit);
+                                           tbb::task_arena one(1);
+                                           one.execute(
+                                               [&] { run_unit(unit->u, buffer, unit->stats, {}); });
+                                           return unit;
+                                         }) &
+          tbb::make_filter<Unit*, void>(tbb::filter_mode::serial_in_order, [&](Unit* unit) {
+            if (!unit->channels.empty()) sink.channels(unit->channels);
+            for (auto& block : unit->events) sink.take_events(std::move(block));
+            if (!unit->customers.empty()) sink.customers(unit->customers);
+            const RunStats& st = unit->stats;
+            stats.customers += st.customers;
+            stats.events += st.events;
+            stats.random_words += st.random_words;
+            stats.units += st.units;
+            for (std::size_t t = 0; t < st.by_type.size(); ++t) stats.by_type[t] += st.by_type[t];
+            stats.peak_live_customers = std::max(stats.peak_live_customers, st.peak_live_customers);
+            if (options.progress)
+              options.progress(static_cast<double>(unit->u - u0 + 1), static_cast<double>(u1 - u0),
+                               stats.events);
+            std::lock_guard lock(live_mutex);
+            live.pop_front();  // == unit: units leave in the order they came
+          }));
   return stats;
 }
 
