@@ -155,6 +155,40 @@ TEST(ClosedForm, SeasonalDecayingLoginsMatchTheIntegratedRate) {
   EXPECT_GT(total_e, 30000);  // enough logins for the per-weekday checks to have power
 }
 
+TEST(ClosedForm, APlaybookThatRaisesTheLoginRateGetsItsLogins) {
+  // Base rate 0.01 logins/week: most customers' next login falls past the horizon. Ten days after
+  // conversion a playbook multiplies the rate by 700 (1 login/day) for 30 days: every customer
+  // must then log in ~Poisson(30) times in that window (the effect redraws the next login even
+  // when none was pending before the horizon).
+  auto s = test::scenario_from_yaml(base_yaml("2000", "200",
+                                              "acquisition: {mode: self_serve, plan: pro}\n"
+                                              "behaviour: {logins_per_week: 0.01}\n"
+                                              "churn: {monthly_hazard: 0}\n"
+                                              "playbooks:\n"
+                                              "  - name: boost\n"
+                                              "    trigger: {event: conversion, delay_days: 10}\n"
+                                              "    action: {type: discount, amount: 0}\n"
+                                              "    effect: {login_x: 700, days: 30}\n"));
+  auto out = run(s);
+  std::map<std::uint64_t, double> counts;  // customer -> logins in [conversion + 10, + 40) days
+  std::map<std::uint64_t, std::int64_t> conv;
+  for (const auto& c : out.cu)
+    if (c.converted_time >= 0 && (c.converted_time - s.start_time) / 86400.0 + 41 < s.horizon_days)
+      conv[c.id] = c.converted_time, counts[c.id] = 0;
+  for (const auto& e : out.ev)
+    if (e.type == EventType::login) {
+      auto it = conv.find(e.customer);
+      if (it == conv.end()) continue;
+      const double d = (e.time - it->second) / 86400.0;
+      if (d >= 10 && d < 40) counts[e.customer] += 1;
+    }
+  std::vector<double> x;
+  for (auto& [id, k] : counts) x.push_back(k);
+  ASSERT_GT(x.size(), 800u);
+  const double lambda = 30, n = x.size();
+  EXPECT_NEAR(mean(x), lambda, kZ * std::sqrt(lambda / n));
+}
+
 TEST(ClosedForm, SalesQueueMeanWaitMatchesErlangC) {
   // M/M/3 with lambda = 2 leads/hour, mean service 1 hour (a = 2, rho = 2/3), open 24/7.
   // Erlang C: P(wait) = (a^c/c! * c/(c-a)) / (sum_{k<c} a^k/k! + a^c/c! * c/(c-a)) = 4/9,

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <limits>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 
 namespace journeysim::eventlog::lz4 {
 
@@ -117,7 +119,10 @@ const H5Z_class2_t kClass = {
 }  // namespace
 
 void encode(const unsigned char* src, std::size_t n, std::vector<unsigned char>& out) {
-  // one block per chunk: n is a chunk of at most a few MiB
+  // one block per chunk: a chunk of one column is at most a few MiB
+  if (n > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
+    throw std::runtime_error("LZ4: a chunk of " + std::to_string(n) +
+                             " bytes exceeds one LZ4 block; use fewer rows per chunk");
   const int bound = LZ4_compressBound(static_cast<int>(n));
   out.resize(kHeader + 4 + static_cast<std::size_t>(bound));
   put_be(out.data(), n, 8);

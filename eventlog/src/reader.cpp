@@ -140,7 +140,10 @@ enum class Stage : std::uint8_t { none, deflate, lz4 };
 
 // True if the dataset's filter pipeline is one this reader decodes itself: none, shuffle, then
 // deflate or LZ4 (what EventLogWriter writes).
-bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_rows) {
+// `shuffle_bit` / `codec_bit` are the filters' bits in a chunk's filter mask (their positions in
+// the pipeline: a codec without shuffle is filter 0).
+bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_rows,
+                     std::uint32_t& shuffle_bit, std::uint32_t& codec_bit) {
   Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
   if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &chunk_rows) != 1) return false;
   const int n = H5Pget_nfilters(dcpl);
@@ -153,11 +156,11 @@ bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_ro
     H5Z_filter_t f = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &ncd, cd, sizeof name,
                                     name, &config);
     if (f == H5Z_FILTER_SHUFFLE && i == 0)
-      shuffled = true;
+      shuffled = true, shuffle_bit = 1u << i;
     else if (f == H5Z_FILTER_DEFLATE && codec == Stage::none)
-      codec = Stage::deflate;
+      codec = Stage::deflate, codec_bit = 1u << i;
     else if (f == lz4::kFilterId && codec == Stage::none)
-      codec = Stage::lz4;
+      codec = Stage::lz4, codec_bit = 1u << i;
     else
       return false;
   }
@@ -192,7 +195,8 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
   bool shuffled = false;
   Stage codec = Stage::none;
   hsize_t chunk = 0;
-  if (!simple_pipeline(dset, shuffled, codec, chunk)) return false;
+  std::uint32_t shuffle_bit = 0, codec_bit = 0;
+  if (!simple_pipeline(dset, shuffled, codec, chunk, shuffle_bit, codec_bit)) return false;
   const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
   struct Raw {
     std::unique_ptr<unsigned char[]> bytes;  // not zeroed: H5Dread_chunk fills it
@@ -221,7 +225,7 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
     const bool whole = row0 == k * chunk && row1 == (k + 1) * chunk;
     // scratch buffers are not zeroed: every byte is written before it is read
     std::unique_ptr<unsigned char[]> tmp, plain;
-    const bool skip_shuffle = raw[i].mask & 0x1, skip_codec = raw[i].mask & 0x2;
+    const bool skip_shuffle = raw[i].mask & shuffle_bit, skip_codec = raw[i].mask & codec_bit;
     const unsigned char* p = raw[i].bytes.get();
     if (codec != Stage::none && !skip_codec) {
       tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);

@@ -632,11 +632,8 @@ class Market {
       emit(c, o, idx, t, EventType::onboarding_completed);
       if (s_.success_team >= 0) o.requests.push_back({t, idx, Req::followup, -1});
     }
-    const double old_login_x = c.stage >= 0 ? s_.stages[c.stage].login_x : 1.0;
     c.stage = static_cast<std::int16_t>(stage);
     c.stage_entered_at = t;
-    // the login envelope holds the stage's login multiplier: redraw (memoryless) when it changes
-    if (c.next[S_LOGIN] < kInf && s_.stages[stage].login_x != old_login_x) schedule_login(c, t, o);
     emit(c, o, idx, t, EventType::stage_entered, stage);
     // time-based transitions out of this stage: the earliest wins (competing risks)
     Stream st = stream(c, Purpose::stages);
@@ -1086,7 +1083,9 @@ class Market {
 
   void rates_changed(Customer& c, BlockOut& o, double t) {
     update_churn(c, t);
-    if (c.next[S_LOGIN] < kInf) schedule_login(c, t, o);
+    // not "if a login is pending": none is pending when the last draw fell past the horizon or
+    // the rate was 0, and a higher rate from now on must still get its logins
+    if (live(c) && c.product_start >= 0) schedule_login(c, t, o);
     if (c.phase == Phase::freemium) schedule_freemium_upgrade(c, o, t);
   }
 
@@ -1287,7 +1286,7 @@ class Market {
   std::uint32_t market_;
   std::uint16_t rep_;
   std::int32_t n_epochs_ = 0;
-  double season_norm_ = 1, max_season_ = 1;
+  double season_norm_ = 1;
   std::vector<double> season_table_;
   bool has_inactivity_ = false;
   std::vector<Customer> customers_;
