@@ -216,38 +216,53 @@ TEST(EventLog, Lz4LogHoldsTheSameDataAsDeflateAndDecodesThroughHdf5) {
 }
 
 TEST(EventLog, CorruptLz4ChunkIsAnErrorNotWrongData) {
-  auto dir = temp_dir("lz4bad");
-  std::string l = (dir / "lz4.h5").string();
-  write_log(small(), l, 2, "lz4");
-  // the file address of the second chunk of /events/value
-  haddr_t addr = 0;
-  {
-    hid_t f = H5Fopen(l.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    hid_t d = H5Dopen2(f, "/events/value", H5P_DEFAULT);
-    hid_t space = H5Dget_space(d);
-    hsize_t off = 0, size = 0;
-    unsigned mask = 0;
-    ASSERT_GE(H5Dget_chunk_info(d, space, 1, &off, &mask, &addr, &size), 0);
-    H5Sclose(space);
-    H5Dclose(d);
-    H5Fclose(f);
+  // two corruptions of the second chunk of /events/value: a block size field larger than the
+  // chunk (caught by the framing), and an LZ4 block one byte short (caught by the decoder)
+  for (int kind = 0; kind < 2; ++kind) {
+    auto dir = temp_dir("lz4bad");
+    std::string l = (dir / "lz4.h5").string();
+    write_log(small(), l, 2, "lz4");
+    haddr_t addr = 0;
+    hsize_t size = 0;
+    {
+      hid_t f = H5Fopen(l.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+      hid_t d = H5Dopen2(f, "/events/value", H5P_DEFAULT);
+      hid_t space = H5Dget_space(d);
+      hsize_t off = 0;
+      unsigned mask = 0;
+      ASSERT_GE(H5Dget_chunk_info(d, space, 1, &off, &mask, &addr, &size), 0);
+      H5Sclose(space);
+      H5Dclose(d);
+      H5Fclose(f);
+    }
+    {
+      std::fstream io(l, std::ios::in | std::ios::out | std::ios::binary);
+      unsigned char field[4] = {};
+      if (kind == 0) {
+        field[0] = 0x7f;  // a block "larger than the chunk"
+      } else {
+        io.seekg(static_cast<std::streamoff>(addr + 12));
+        io.read(reinterpret_cast<char*>(field), 4);
+        const std::uint64_t stored = big_endian(field, 4);
+        ASSERT_EQ(stored, size - 16);
+        ASSERT_LT(stored, 4096u * 8) << "the chunk must be LZ4-compressed for this case";
+        const std::uint64_t shorter = stored - 1;
+        for (int i = 0; i < 4; ++i) field[i] = static_cast<unsigned char>(shorter >> (24 - 8 * i));
+      }
+      io.seekp(static_cast<std::streamoff>(addr + 12));
+      io.write(reinterpret_cast<const char*>(field), 4);
+    }
+    eventlog::EventLogReader log(l);
+    eventlog::EventColumns c;
+    try {
+      log.read_events(0, log.event_count(), c);
+      ADD_FAILURE() << "a corrupt chunk was decoded (case " << kind << ")";
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find("lz4.h5"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
+    }
+    fs::remove_all(dir);
   }
-  {
-    std::fstream io(l, std::ios::in | std::ios::out | std::ios::binary);
-    io.seekp(static_cast<std::streamoff>(addr + 12));
-    const char huge[4] = {'\x7f', '\x00', '\x00', '\x00'};  // a block "larger than the chunk"
-    io.write(huge, 4);
-  }
-  eventlog::EventLogReader log(l);
-  eventlog::EventColumns c;
-  try {
-    log.read_events(0, log.event_count(), c);
-    ADD_FAILURE() << "a corrupt chunk was decoded";
-  } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("lz4.h5"), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("corrupt"), std::string::npos) << e.what();
-  }
-  fs::remove_all(dir);
 }
 
 TEST(EventLog, CompressionNamesParseAndBadOnesAreRejected) {
