@@ -54,6 +54,37 @@ bool decode_blocks(const unsigned char* src, std::size_t src_size, unsigned char
   return true;
 }
 
+// Bytes an encoding of n bytes in blocks of `block` bytes may take (block <= LZ4_MAX_INPUT_SIZE).
+std::size_t encoded_bound(std::size_t n, std::uint64_t block) {
+  const std::uint64_t nblocks = (n + block - 1) / block;
+  return kHeader +
+         nblocks * (4 + static_cast<std::size_t>(LZ4_compressBound(static_cast<int>(block))));
+}
+
+// Encodes n bytes in blocks of `block` bytes into `o` (encoded_bound(n, block) bytes); a block
+// LZ4 does not shrink is stored as is. Returns the encoded size.
+std::size_t encode_blocks(const unsigned char* in, std::size_t n, std::uint64_t block,
+                          unsigned char* o) {
+  put_be(o, n, 8);
+  put_be(o + 8, block, 4);
+  std::size_t pos = kHeader;
+  for (std::uint64_t done = 0; done < n;) {
+    const std::uint64_t this_block = std::min<std::uint64_t>(block, n - done);
+    const int c = LZ4_compress_default(
+        reinterpret_cast<const char*>(in + done), reinterpret_cast<char*>(o + pos + 4),
+        static_cast<int>(this_block), LZ4_compressBound(static_cast<int>(this_block)));
+    std::uint64_t stored = c > 0 ? static_cast<std::uint64_t>(c) : this_block;
+    if (stored >= this_block) {
+      stored = this_block;
+      std::memcpy(o + pos + 4, in + done, this_block);
+    }
+    put_be(o + pos, stored, 4);
+    pos += 4 + stored;
+    done += this_block;
+  }
+  return pos;
+}
+
 // H5Z_func_t: compresses (forward) or decompresses (H5Z_FLAG_REVERSE) *buf in place.
 std::size_t filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd_values[],
                    std::size_t nbytes, std::size_t* buf_size, void** buf) {
@@ -75,29 +106,10 @@ std::size_t filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd_valu
     std::uint64_t block = cd_nelmts > 0 && cd_values[0] > 0 ? cd_values[0] : kDefaultBlock;
     block = std::min<std::uint64_t>(block, std::max<std::size_t>(nbytes, 1));
     if (block > static_cast<std::uint64_t>(LZ4_MAX_INPUT_SIZE)) return 0;
-    const std::uint64_t nblocks = (nbytes + block - 1) / block;
-    const std::size_t cap = kHeader + nblocks * (4 + LZ4_compressBound(static_cast<int>(block)));
-    auto* o = static_cast<unsigned char*>(H5allocate_memory(cap, false));
+    auto* o = static_cast<unsigned char*>(H5allocate_memory(encoded_bound(nbytes, block), false));
     if (!o) return 0;
-    put_be(o, nbytes, 8);
-    put_be(o + 8, block, 4);
-    std::size_t pos = kHeader;
-    for (std::uint64_t done = 0; done < nbytes;) {
-      const std::uint64_t this_block = std::min<std::uint64_t>(block, nbytes - done);
-      const int c = LZ4_compress_default(
-          reinterpret_cast<const char*>(in + done), reinterpret_cast<char*>(o + pos + 4),
-          static_cast<int>(this_block), LZ4_compressBound(static_cast<int>(this_block)));
-      std::uint64_t stored = c;
-      if (c <= 0 || static_cast<std::uint64_t>(c) >= this_block) {
-        stored = this_block;
-        std::memcpy(o + pos + 4, in + done, this_block);
-      }
-      put_be(o + pos, stored, 4);
-      pos += 4 + stored;
-      done += this_block;
-    }
+    out_size = encode_blocks(in, nbytes, block, o);
     out = o;
-    out_size = pos;
   }
   H5free_memory(*buf);
   *buf = out;
@@ -123,21 +135,9 @@ void encode(const unsigned char* src, std::size_t n, std::vector<unsigned char>&
   if (n > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
     throw std::runtime_error("LZ4: a chunk of " + std::to_string(n) +
                              " bytes exceeds one LZ4 block; use fewer rows per chunk");
-  const int bound = LZ4_compressBound(static_cast<int>(n));
-  out.resize(kHeader + 4 + static_cast<std::size_t>(bound));
-  put_be(out.data(), n, 8);
-  put_be(out.data() + 8, n, 4);
-  const int c = n ? LZ4_compress_default(reinterpret_cast<const char*>(src),
-                                         reinterpret_cast<char*>(out.data() + kHeader + 4),
-                                         static_cast<int>(n), bound)
-                  : 0;
-  std::size_t stored = static_cast<std::size_t>(c);
-  if (c <= 0 || stored >= n) {
-    stored = n;
-    if (n) std::memcpy(out.data() + kHeader + 4, src, n);
-  }
-  put_be(out.data() + kHeader, stored, 4);
-  out.resize(kHeader + 4 + stored);
+  const std::uint64_t block = std::max<std::size_t>(n, 1);
+  out.resize(encoded_bound(n, block));
+  out.resize(encode_blocks(src, n, block, out.data()));
 }
 
 bool decode(const unsigned char* src, std::size_t src_size, unsigned char* dst, std::size_t n) {
