@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "h5util.hpp"
@@ -136,19 +137,23 @@ std::uint64_t EventLogReader::event_count() const {
 
 namespace {
 
-enum class Stage : std::uint8_t { none, deflate, lz4 };
+// A filter pipeline this reader decodes itself: none, or shuffle, then deflate or LZ4 (what
+// EventLogWriter writes). The bits are the filters' bits in a chunk's filter mask (their
+// positions in the pipeline: a codec without shuffle is filter 0).
+struct Pipeline {
+  enum class Codec : std::uint8_t { none, deflate, lz4 };
+  hsize_t chunk_rows = 0;
+  bool shuffled = false;
+  Codec codec = Codec::none;
+  std::uint32_t shuffle_bit = 0, codec_bit = 0;
+};
 
-// True if the dataset's filter pipeline is one this reader decodes itself: none, shuffle, then
-// deflate or LZ4 (what EventLogWriter writes).
-// `shuffle_bit` / `codec_bit` are the filters' bits in a chunk's filter mask (their positions in
-// the pipeline: a codec without shuffle is filter 0).
-bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_rows,
-                     std::uint32_t& shuffle_bit, std::uint32_t& codec_bit) {
+std::optional<Pipeline> simple_pipeline(hid_t dset) {
+  Pipeline p;
   Handle dcpl(H5Dget_create_plist(dset), H5Pclose);
-  if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &chunk_rows) != 1) return false;
+  if (H5Pget_layout(dcpl) != H5D_CHUNKED || H5Pget_chunk(dcpl, 1, &p.chunk_rows) != 1)
+    return std::nullopt;
   const int n = H5Pget_nfilters(dcpl);
-  shuffled = false;
-  codec = Stage::none;
   for (int i = 0; i < n; ++i) {
     unsigned flags = 0, cd[8], config = 0;
     std::size_t ncd = 8;
@@ -156,15 +161,15 @@ bool simple_pipeline(hid_t dset, bool& shuffled, Stage& codec, hsize_t& chunk_ro
     H5Z_filter_t f = H5Pget_filter2(dcpl, static_cast<unsigned>(i), &flags, &ncd, cd, sizeof name,
                                     name, &config);
     if (f == H5Z_FILTER_SHUFFLE && i == 0)
-      shuffled = true, shuffle_bit = 1u << i;
-    else if (f == H5Z_FILTER_DEFLATE && codec == Stage::none)
-      codec = Stage::deflate, codec_bit = 1u << i;
-    else if (f == lz4::kFilterId && codec == Stage::none)
-      codec = Stage::lz4, codec_bit = 1u << i;
+      p.shuffled = true, p.shuffle_bit = 1u << i;
+    else if (f == H5Z_FILTER_DEFLATE && p.codec == Pipeline::Codec::none)
+      p.codec = Pipeline::Codec::deflate, p.codec_bit = 1u << i;
+    else if (f == lz4::kFilterId && p.codec == Pipeline::Codec::none)
+      p.codec = Pipeline::Codec::lz4, p.codec_bit = 1u << i;
     else
-      return false;
+      return std::nullopt;
   }
-  return true;
+  return p;
 }
 
 // Undoes HDF5's shuffle filter: byte j of element e is at in[j * n + e]. Elements are written in
@@ -192,11 +197,9 @@ void unshuffle(const unsigned char* in, unsigned char* out, std::size_t n, std::
 // are fetched in order (H5Dread_chunk) and decoded in parallel. False if the layout is not ours.
 bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std::uint64_t count,
                           void* dst, const std::string& ctx) {
-  bool shuffled = false;
-  Stage codec = Stage::none;
-  hsize_t chunk = 0;
-  std::uint32_t shuffle_bit = 0, codec_bit = 0;
-  if (!simple_pipeline(dset, shuffled, codec, chunk, shuffle_bit, codec_bit)) return false;
+  const std::optional<Pipeline> pipe = simple_pipeline(dset);
+  if (!pipe) return false;
+  const hsize_t chunk = pipe->chunk_rows;
   const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
   struct Raw {
     std::unique_ptr<unsigned char[]> bytes;  // not zeroed: H5Dread_chunk fills it
@@ -225,12 +228,13 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
     const bool whole = row0 == k * chunk && row1 == (k + 1) * chunk;
     // scratch buffers are not zeroed: every byte is written before it is read
     std::unique_ptr<unsigned char[]> tmp, plain;
-    const bool skip_shuffle = raw[i].mask & shuffle_bit, skip_codec = raw[i].mask & codec_bit;
+    const bool skip_shuffle = raw[i].mask & pipe->shuffle_bit;
+    const bool skip_codec = raw[i].mask & pipe->codec_bit;
     const unsigned char* p = raw[i].bytes.get();
-    if (codec != Stage::none && !skip_codec) {
+    if (pipe->codec != Pipeline::Codec::none && !skip_codec) {
       tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
       bool ok = false;
-      if (codec == Stage::lz4) {
+      if (pipe->codec == Pipeline::Codec::lz4) {
         ok = lz4::decode(p, raw[i].size, tmp.get(), chunk_bytes);
       } else {
         uLongf n = chunk_bytes;
@@ -250,7 +254,7 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
       plain = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
       target = plain.get();
     }
-    if (shuffled && !skip_shuffle && size > 1) {
+    if (pipe->shuffled && !skip_shuffle && size > 1) {
       unshuffle(p, target, chunk, size);
     } else {
       std::memcpy(target, p, chunk_bytes);
