@@ -92,7 +92,7 @@ struct Customer {
   std::vector<ActiveEffect> effects;
   // churn hazard budget (piecewise-constant hazard; exact rescheduling when factors change)
   double churn_budget = 0, churn_acc = 0, churn_since = 0, churn_rate = 0;
-  double login_rate_max = 0;
+  double login_envelope = 0;  // base login rate of the thinning envelope (see schedule_login)
   double stage_entered_at = 0, product_start = -1, last_login = 0, downgraded_at = -1e18;
   double mrr = 0, pending_discount = 0;
   double purchase_rate = 0, dropout_p = 0, spend_nu = 0;
@@ -586,10 +586,10 @@ class Market {
                                        std::exp(-(t - c.product_start) / s_.engagement_decay_days);
     return 1;
   }
-  // The first envelope point after t (kInf past the horizon); c.login_rate_max is the base rate
+  // The first envelope point after t (kInf past the horizon); c.login_envelope is the base rate
   // of the envelope.
   double next_login_candidate(Customer& c, double t, Stream& st) {
-    const double rate = c.login_rate_max;
+    const double rate = c.login_envelope;
     double e = st.exponential(1.0);  // > 0
     for (double cur = t;;) {
       if (!(cur < s_.horizon_days)) return kInf;
@@ -607,8 +607,8 @@ class Market {
       c.next[S_LOGIN] = kInf;
       return;
     }
-    c.login_rate_max = login_base_rate(c);
-    if (c.login_rate_max <= 0) {
+    c.login_envelope = login_base_rate(c);
+    if (c.login_envelope <= 0) {
       c.next[S_LOGIN] = kInf;
       return;
     }
@@ -809,8 +809,8 @@ class Market {
         Stream st = stream(c, Purpose::login);
         // the base rate only changes where schedule_login redraws, so this is engagement(t)
         const double base = login_base_rate(c);
-        bool ok = st.uniform() * c.login_rate_max < base * engagement(c, t);
-        c.login_rate_max = base;
+        bool ok = st.uniform() * c.login_envelope < base * engagement(c, t);
+        c.login_envelope = base;
         c.next[S_LOGIN] = base > 0 ? next_login_candidate(c, t, st) : kInf;
         save(c, Purpose::login, st, o);
         if (!ok) break;
