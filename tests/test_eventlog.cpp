@@ -46,6 +46,13 @@ sim::DriverResult write_log(const sim::Scenario& s, const std::string& path, int
   return sim::run_to_file(s, o);
 }
 
+// Every event of a log, through the reader's parallel chunk decoder.
+eventlog::EventColumns all_events(const eventlog::EventLogReader& log) {
+  eventlog::EventColumns c;
+  log.read_events(0, log.event_count(), c);
+  return c;
+}
+
 // Raw (still compressed) bytes of every chunk of a dataset, via H5Dread_chunk.
 std::vector<std::vector<unsigned char>> raw_chunks(const std::string& file,
                                                    const std::string& dset) {
@@ -85,8 +92,7 @@ TEST(EventLog, ReadsBackWhatTheEngineProduced) {
   sim::simulate(s, ro, mem);
   eventlog::EventLogReader log(path);
   ASSERT_EQ(log.event_count(), mem.ev.size());
-  eventlog::EventColumns cols;
-  log.read_events(0, log.event_count(), cols);
+  const eventlog::EventColumns cols = all_events(log);
   for (std::size_t i = 0; i < mem.ev.size(); ++i) {
     const auto& e = mem.ev[i];
     ASSERT_EQ(cols.time[i], e.time);
@@ -143,9 +149,7 @@ TEST(EventLog, UncompressedAndCompressedHoldTheSameData) {
   write_log(s, a, 2, "0");
   write_log(s, b, 2, "9");
   eventlog::EventLogReader la(a), lb(b);
-  eventlog::EventColumns ca, cb;
-  la.read_events(0, la.event_count(), ca);
-  lb.read_events(0, lb.event_count(), cb);
+  const eventlog::EventColumns ca = all_events(la), cb = all_events(lb);
   EXPECT_EQ(ca.time, cb.time);
   EXPECT_EQ(ca.value, cb.value);
   EXPECT_EQ(ca.type, cb.type);
@@ -185,9 +189,7 @@ TEST(EventLog, Lz4LogHoldsTheSameDataAsDeflateAndDecodesThroughHdf5) {
   write_log(s, l, 2, "lz4");
   eventlog::EventLogReader ld(d), ll(l);
   ASSERT_EQ(ld.event_count(), ll.event_count());
-  eventlog::EventColumns cd, cl;
-  ld.read_events(0, ld.event_count(), cd);
-  ll.read_events(0, ll.event_count(), cl);
+  const eventlog::EventColumns cd = all_events(ld), cl = all_events(ll);
   EXPECT_EQ(cd.time, cl.time);
   EXPECT_EQ(cd.customer, cl.customer);
   EXPECT_EQ(cd.type, cl.type);
@@ -253,9 +255,8 @@ TEST(EventLog, CorruptLz4ChunkIsAnErrorNotWrongData) {
       io.write(reinterpret_cast<const char*>(field), 4);
     }
     eventlog::EventLogReader log(l);
-    eventlog::EventColumns c;
     try {
-      log.read_events(0, log.event_count(), c);
+      all_events(log);
       ADD_FAILURE() << "a corrupt chunk was decoded (case " << kind << ")";
     } catch (const std::runtime_error& e) {
       EXPECT_NE(std::string(e.what()).find("lz4.h5"), std::string::npos) << e.what();
@@ -331,8 +332,7 @@ TEST(EventLog, BadFilesGiveErrorsNamingTheFile) {
   EXPECT_THROW(
       {
         eventlog::EventLogReader r(cut);
-        eventlog::EventColumns c;
-        r.read_events(0, r.event_count(), c);
+        all_events(r);
       },
       std::runtime_error);
   fs::remove_all(dir);
@@ -363,8 +363,7 @@ TEST(EventLog, CsvExportMatchesHdf5Content) {
   eventlog::EventLogReader log(path);
   auto st = eventlog::export_csv(log, (dir / "csv").string());
   EXPECT_EQ(st.events, log.event_count());
-  eventlog::EventColumns cols;
-  log.read_events(0, log.event_count(), cols);
+  const eventlog::EventColumns cols = all_events(log);
   std::ifstream in(dir / "csv" / "events.csv");
   std::string line;
   std::getline(in, line);
