@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -25,19 +26,37 @@
 using namespace journeysim;
 using Clock = std::chrono::steady_clock;
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   std::string from;
   std::uint64_t blocks = 0;
   int threads = 0;
   std::string compression = "deflate:4";
+  // a whole number >= 0, or an error naming the option
+  auto number = [](const std::string& option, const std::string& v) {
+    std::size_t used = 0;
+    unsigned long long x = 0;
+    try {
+      x = std::stoull(v, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != v.size() || v[0] == '-')
+      throw std::runtime_error(option + ": expected a whole number, got '" + v + "'");
+    return x;
+  };
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i], v = argv[i + 1];
     if (a == "--from")
       from = v;
     else if (a == "--blocks")
-      blocks = std::stoull(v);
+      blocks = number(a, v);
     else if (a == "--threads")
-      threads = std::stoi(v);
+      if (const auto t = number(a, v); t <= 4096)
+        threads = static_cast<int>(t);
+      else
+        throw std::runtime_error("--threads: at most 4096, got " + v);
     else if (a == "--compression")
       compression = v;
     else {
@@ -51,6 +70,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "roofline: --from RUN.h5 is required\n");
     return 2;
   }
+  const eventlog::Compression comp = eventlog::parse_compression(compression);  // before any work
   std::unique_ptr<tbb::global_control> gc;
   if (threads > 0)
     gc = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
@@ -141,7 +161,7 @@ int main(int argc, char** argv) {
   t0 = Clock::now();
   {
     eventlog::WriterOptions wo;
-    wo.compression = eventlog::parse_compression(compression);
+    wo.compression = comp;
     eventlog::EventLogWriter w(path, eventlog::Metadata{}, wo);
     for (std::uint64_t i = 0; i < n; i += 1 << 16)
       w.append_events(std::span(ev).subspan(i, std::min<std::uint64_t>(1 << 16, n - i)));
@@ -157,4 +177,15 @@ int main(int argc, char** argv) {
       file_s, load_s, n / (rng_s + mem_s), n / (rng_s + file_s), n / load_s,
       static_cast<unsigned>((sink ^ touched ^ load_check) & 1));
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {  // a missing or corrupt log, a bad number or compression
+    std::fprintf(stderr, "roofline: error: %s\n", e.what());
+    return 1;
+  }
 }
