@@ -1,5 +1,6 @@
 #include "journeysim/eventlog/reader.hpp"
 
+#include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <zlib.h>
 
@@ -44,15 +45,17 @@ std::uint64_t dataset_rows(hid_t group, const char* name, const std::string& ctx
 void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t start,
                std::uint64_t count, void* dst, const std::string& ctx);
 
-// Reads rows [start, start+count) of column `spec` of `group` into the field of each row.
-void read_column_into(hid_t group, const layout::ColumnSpec& spec, std::uint64_t start,
-                      std::uint64_t count, void* rows, std::size_t row_size,
-                      const std::string& ctx) {
-  std::vector<unsigned char> buf(count * spec.size);
-  read_rows(group, spec.name, spec.native_type(), start, count, buf.data(), ctx);
-  auto* out = static_cast<unsigned char*>(rows);
-  for (std::uint64_t i = 0; i < count; ++i)
-    std::memcpy(out + i * row_size + spec.offset, buf.data() + i * spec.size, spec.size);
+// Copies `count` values of `size` bytes from the packed column `src` into the field at `offset`
+// of each row of `rows` (stride `row_size`), in parallel over row ranges. A copy per row of a
+// size known at compile time: a memcpy call of run-time size per value was a third of reading
+// /customers.
+template <std::size_t Size>
+void scatter_field(const unsigned char* src, std::uint64_t count, unsigned char* rows,
+                   std::size_t row_size, std::size_t offset) {
+  tbb::parallel_for(tbb::blocked_range<std::uint64_t>(0, count, 1 << 15), [&](const auto& r) {
+    for (std::uint64_t i = r.begin(); i < r.end(); ++i)
+      std::memcpy(rows + i * row_size + offset, src + i * Size, Size);
+  });
 }
 
 template <class Row>
@@ -62,11 +65,35 @@ std::vector<Row> read_table(hid_t file, const char* name,
                         (std::string("open group /") + name).c_str()),
            H5Gclose);
   std::uint64_t n = dataset_rows(g, specs.front().name, ctx);
-  for (const auto& s : specs)
+  std::size_t widest = 0;
+  for (const auto& s : specs) {
     if (dataset_rows(g, s.name, ctx) != n)
       throw std::runtime_error(ctx + ": /" + name + " columns have different lengths");
+    widest = std::max(widest, s.size);
+  }
   std::vector<Row> rows(n);
-  for (const auto& s : specs) read_column_into(g, s, 0, n, rows.data(), sizeof(Row), ctx);
+  // one scratch column for all fields (a fresh one per field paid its page faults every time)
+  std::unique_ptr<unsigned char[]> buf(new unsigned char[std::max<std::uint64_t>(1, n * widest)]);
+  auto* out = reinterpret_cast<unsigned char*>(rows.data());
+  for (const auto& s : specs) {
+    read_rows(g, s.name, s.native_type(), 0, n, buf.get(), ctx);
+    switch (s.size) {
+      case 1:
+        scatter_field<1>(buf.get(), n, out, sizeof(Row), s.offset);
+        break;
+      case 2:
+        scatter_field<2>(buf.get(), n, out, sizeof(Row), s.offset);
+        break;
+      case 4:
+        scatter_field<4>(buf.get(), n, out, sizeof(Row), s.offset);
+        break;
+      case 8:
+        scatter_field<8>(buf.get(), n, out, sizeof(Row), s.offset);
+        break;
+      default:
+        throw std::logic_error(ctx + ": column " + s.name + " has an unsupported width");
+    }
+  }
   return rows;
 }
 
