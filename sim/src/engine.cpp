@@ -67,6 +67,49 @@ struct Pending {
   std::int16_t arg;
 };
 
+// A customer's rarer timed items, with the earliest one kept at hand: advance() asks for it
+// before every event, and scanning the items each time was a tenth of a run. The earliest is the
+// first in item order among equal times (as a scan with a strict < finds it), so the order in
+// which items are handled does not depend on this cache.
+class Agenda {
+ public:
+  bool empty() const { return items_.empty(); }
+  double min_time() const { return min_t_; }
+  void push(const Pending& p) {
+    items_.push_back(p);
+    if (p.t < min_t_) min_t_ = p.t, min_i_ = items_.size() - 1;
+  }
+  // Removes and returns the earliest item (the last item takes its place).
+  Pending take_earliest() {
+    const Pending p = items_[min_i_];
+    items_[min_i_] = items_.back();
+    items_.pop_back();
+    rescan();
+    return p;
+  }
+  template <class Pred>
+  void erase_if(Pred pred) {
+    std::erase_if(items_, pred);
+    rescan();
+  }
+  // Applies f to every item (f may change their times).
+  template <class F>
+  void update(F f) {
+    for (auto& p : items_) f(p);
+    rescan();
+  }
+
+ private:
+  void rescan() {
+    min_t_ = std::numeric_limits<double>::infinity();
+    for (std::size_t i = 0; i < items_.size(); ++i)
+      if (items_[i].t < min_t_) min_t_ = items_[i].t, min_i_ = i;
+  }
+  std::vector<Pending> items_;
+  double min_t_ = std::numeric_limits<double>::infinity();
+  std::size_t min_i_ = 0;
+};
+
 struct ActiveEffect {
   double until;
   std::int16_t playbook;
@@ -88,7 +131,7 @@ struct Customer {
     unsigned used = 4;
     std::uint32_t out[4] = {};
   } cached[3];
-  std::vector<Pending> agenda;
+  Agenda agenda;
   std::vector<ActiveEffect> effects;
   // churn hazard budget (piecewise-constant hazard; exact rescheduling when factors change)
   double churn_budget = 0, churn_acc = 0, churn_since = 0, churn_rate = 0;
@@ -441,7 +484,7 @@ class Market {
     c.clock = t;
     c.channel = static_cast<std::int16_t>(channel);
     std::fill(std::begin(c.next), std::end(c.next), kInf);
-    c.agenda.push_back({t, 0, Pend::arrival, 0});
+    c.agenda.push({t, 0, Pend::arrival, 0});
     if (referrer >= 0) c.set(Flag::referred);
     schedule(idx, epoch_of(t), min_epoch);
     return idx;
@@ -483,9 +526,8 @@ class Market {
         save(c, p, st, scratch);
         q.push(start + service);
       }
-      c.agenda.push_back(
-          {start, (start - r.t) * 24.0, Pend::response,
-           static_cast<std::int16_t>((static_cast<int>(r.kind) << 8) | (r.arg + 1))});
+      c.agenda.push({start, (start - r.t) * 24.0, Pend::response,
+                     static_cast<std::int16_t>((static_cast<int>(r.kind) << 8) | (r.arg + 1))});
       schedule(r.customer, epoch_of(start), next_epoch);
     }
   }
@@ -506,16 +548,13 @@ class Market {
       double t = kInf;
       for (int k = 0; k < kSlots; ++k)
         if (c.next[k] < t) t = c.next[k], slot = k;
-      int ag = -1;  // an agenda item wins only if strictly earlier (ties: slots first)
-      for (std::size_t i = 0; i < c.agenda.size(); ++i)
-        if (c.agenda[i].t < t) t = c.agenda[i].t, ag = static_cast<int>(i);
+      // an agenda item wins only if strictly earlier (ties: slots first)
+      const bool ag = c.agenda.min_time() < t;
+      if (ag) t = c.agenda.min_time();
       if (!(t < end)) break;
       c.clock = std::max(c.clock, t);
-      if (ag >= 0) {
-        Pending p = c.agenda[ag];
-        c.agenda[ag] = c.agenda.back();
-        c.agenda.pop_back();
-        handle_pending(c, o, idx, p);
+      if (ag) {
+        handle_pending(c, o, idx, c.agenda.take_earliest());
       } else {
         c.next[slot] = kInf;
         handle_slot(c, o, idx, slot, t);
@@ -523,7 +562,7 @@ class Market {
     }
     double nxt = kInf;
     for (double x : c.next) nxt = std::min(nxt, x);
-    for (const auto& p : c.agenda) nxt = std::min(nxt, p.t);
+    nxt = std::min(nxt, c.agenda.min_time());
     if (nxt < s_.horizon_days) o.schedule.emplace_back(epoch_of(nxt), idx);
   }
 
@@ -682,7 +721,7 @@ class Market {
       const auto& task = s_.tasks[k];
       bool done = st.bernoulli(task.prob);
       double d = sample(task.time, st);
-      if (done) c.agenda.push_back({t + d, 0, Pend::task, static_cast<std::int16_t>(k)});
+      if (done) c.agenda.push({t + d, 0, Pend::task, static_cast<std::int16_t>(k)});
     }
     save(c, Purpose::tasks, st, o);
     enter_stage(c, o, idx, t, 0);
@@ -720,7 +759,7 @@ class Market {
       c.next[S_REVCHANGE] = t + sample_revchange_gap(c, o);
       start_churn_clock(c, t, o);
       if (first && !s_.nps_days.empty()) {
-        c.agenda.push_back({t + s_.nps_days[0], 0, Pend::nps, 0});
+        c.agenda.push({t + s_.nps_days[0], 0, Pend::nps, 0});
       }
     }
   }
@@ -853,7 +892,7 @@ class Market {
         c.mrr = 0;
         for (int k : {S_LOGIN, S_PAYMENT, S_REVCHANGE, S_TICKET, S_STAGE, S_INACTIVE})
           c.next[k] = kInf;
-        std::erase_if(c.agenda, [](const Pending& p) { return p.kind == Pend::task; });
+        c.agenda.erase_if([](const Pending& p) { return p.kind == Pend::task; });
         emit(c, o, idx, t, EventType::churned);
         if (s_.reactivation_monthly > 0) {
           Stream st = stream(c, Purpose::reactivation);
@@ -898,7 +937,7 @@ class Market {
             c.downgraded_at = t;
             emit(c, o, idx, t, EventType::downgrade, np, c.mrr - before);
             update_churn(c, t);
-            c.agenda.push_back({t + s_.downgrade_churn_days, 0, Pend::effect_end, -1});
+            c.agenda.push({t + s_.downgrade_churn_days, 0, Pend::effect_end, -1});
           }
         } else if (s_.plans[c.plan].per_seat) {
           c.seats += seats_added;
@@ -947,7 +986,7 @@ class Market {
           c.set(Flag::trial, false);
           emit(c, o, idx, t, EventType::trial_expired, c.plan);
           for (int k : {S_LOGIN, S_TICKET, S_STAGE, S_INACTIVE}) c.next[k] = kInf;
-          std::erase_if(c.agenda, [](const Pending& p) { return p.kind == Pend::task; });
+          c.agenda.erase_if([](const Pending& p) { return p.kind == Pend::task; });
         }
         break;
       }
@@ -1060,7 +1099,7 @@ class Market {
         }
         std::size_t next = static_cast<std::size_t>(p.arg) + 1;
         if (next < s_.nps_days.size())
-          c.agenda.push_back(
+          c.agenda.push(
               {c.converted + s_.nps_days[next], 0, Pend::nps, static_cast<std::int16_t>(next)});
         break;
       }
@@ -1075,14 +1114,15 @@ class Market {
         // finish that much sooner
         const double speed = s_.playbooks[p.arg].effect.task_speed_x;
         if (speed != 1.0) {
-          for (auto& a : c.agenda)
+          c.agenda.update([&](Pending& a) {
             if (a.kind == Pend::task && a.t > t) a.t = t + (a.t - t) / speed;
+          });
           // and a pending time-based stage transition (onboarding, implementation, ...)
           if (c.next[S_STAGE] > t && c.next[S_STAGE] < kInf)
             c.next[S_STAGE] = t + (c.next[S_STAGE] - t) / speed;
         }
         c.effects.push_back({t + s_.playbooks[p.arg].effect.days, p.arg});
-        c.agenda.push_back({t + s_.playbooks[p.arg].effect.days, 0, Pend::effect_end, p.arg});
+        c.agenda.push({t + s_.playbooks[p.arg].effect.days, 0, Pend::effect_end, p.arg});
         rates_changed(c, o, t);
         break;
       }
@@ -1127,7 +1167,7 @@ class Market {
         // requested at onboarding completion, so the wait is the post-onboarding response time
         emit(c, o, idx, t, EventType::success_followup, -1, wait_hours);
         c.flags |= kFollowedUp;
-        c.agenda.push_back({t + s_.followup_effect_days, 0, Pend::effect_end, -2});
+        c.agenda.push({t + s_.followup_effect_days, 0, Pend::effect_end, -2});
         update_churn(c, t);
         break;
       case Req::support: {
@@ -1151,7 +1191,7 @@ class Market {
       case Req::call: {
         const Playbook& p = s_.playbooks[arg];
         emit(c, o, idx, t, EventType::playbook_action, arg, p.cost);
-        c.agenda.push_back({t, 0, Pend::effect_start, static_cast<std::int16_t>(arg)});
+        c.agenda.push({t, 0, Pend::effect_start, static_cast<std::int16_t>(arg)});
         break;
       }
     }
@@ -1189,7 +1229,7 @@ class Market {
 
   void arm_playbook(Customer& c, std::size_t i, double t) {
     if (!s_.playbooks[i].repeat) c.fired |= 1u << i;
-    c.agenda.push_back(
+    c.agenda.push(
         {t + s_.playbooks[i].delay_days, 0, Pend::playbook, static_cast<std::int16_t>(i)});
   }
 
@@ -1239,10 +1279,10 @@ class Market {
         }
         if (effective) {
           if (winback && st.bernoulli(p.effect.reactivate_prob))
-            c.agenda.push_back({t_effect, 0, Pend::effect_start, static_cast<std::int16_t>(i)}),
+            c.agenda.push({t_effect, 0, Pend::effect_start, static_cast<std::int16_t>(i)}),
                 reactivate(c, o, idx, t_effect);
           else if (!winback)
-            c.agenda.push_back({t_effect, 0, Pend::effect_start, static_cast<std::int16_t>(i)});
+            c.agenda.push({t_effect, 0, Pend::effect_start, static_cast<std::int16_t>(i)});
         }
         break;
       }
@@ -1253,7 +1293,7 @@ class Market {
         emit(c, o, idx, t, EventType::playbook_action, i, p.cost);
         emit(c, o, idx, t, EventType::discount_applied, i, p.discount);
         c.pending_discount += p.discount;
-        c.agenda.push_back({t, 0, Pend::effect_start, static_cast<std::int16_t>(i)});
+        c.agenda.push({t, 0, Pend::effect_start, static_cast<std::int16_t>(i)});
         break;
       case Playbook::Action::referral_prompt: {
         emit(c, o, idx, t, EventType::playbook_action, i, p.cost);
