@@ -1437,3 +1437,93 @@ TEST(KpiRegistry, DocsMatchTheRegistry) {
   EXPECT_TRUE(ss.str() == kpi::registry_markdown())
       << path << " is out of date: run `journeysim kpis --markdown > docs/kpis.md`";
 }
+
+namespace {
+
+// Customers of two segments, interleaved (A s0, B s1, C s0, D s1): the KPIs that walk the rows
+// of a few event types (Log::rows_of) instead of every event must see exactly their group's
+// events, including customers with none and events before a group's first customer.
+kpi::Log interleaved_segments_log() {
+  kpi::LogBuilder b(T0, day(90));
+  b.names("segments", {"s0", "s1"});
+  b.names("campaigns", {"welcome", "winback"});
+  for (const char* id : {"A", "B", "C", "D"}) b.customer(id);
+  b.info(0).segment = 0;
+  b.info(1).segment = 1;
+  b.info(2).segment = 0;
+  b.info(3).segment = 1;
+  b.event("A", day(1), E::csat, -1, 5);
+  b.event("A", day(2), E::csat, -1, 2);
+  b.event("A", day(3), E::nps, -1, 10);
+  b.event("A", day(4), E::payment, -1, 100);
+  b.event("A", day(5), E::message_sent, 0);
+  b.event("A", day(5), E::message_delivered, 0);
+  b.event("A", day(6), E::message_opened, 0);
+  b.event("B", day(1), E::csat, -1, 4);
+  b.event("B", day(2), E::nps, -1, 3);
+  b.event("B", day(3), E::payment, -1, 50);
+  b.event("B", day(3), E::discount_applied, -1, 10);
+  b.event("B", day(5), E::message_sent, 0);
+  b.event("B", day(5), E::message_delivered, 0);
+  b.event("C", day(2), E::nps, -1, 8);
+  b.event("C", day(7), E::message_sent, 1);
+  b.event("C", day(7), E::message_delivered, 1);
+  b.event("C", day(8), E::message_opened, 1);
+  b.event("C", day(9), E::payment, -1, 25);
+  // D only logs in, often enough that the types above are rare (at most an eighth of the log,
+  // so Log::rows_of indexes them) and login is not
+  for (int i = 0; i < 40; ++i) b.event("D", day(1 + i), E::login);
+  return b.build();
+}
+
+const kpi::KpiScore& score_of(const kpi::ScoreReport& r, const std::string& id,
+                              const std::string& group) {
+  for (const auto& s : r.scores)
+    if (s.id == id && s.group == group) return s;
+  ADD_FAILURE() << "no score " << id << " for group " << group;
+  static const kpi::KpiScore none;
+  return none;
+}
+
+}  // namespace
+
+TEST(Kpis, EventTypeWalksSeeExactlyTheirGroupsEvents) {
+  const kpi::Log log = interleaved_segments_log();
+  const auto r =
+      report(log, {"csat", "nps", "message_open_rate", "revenue_collected"}, {}, "segment");
+  // s0 = {A, C}: CSAT 5 (good), 2 -> 1/2; NPS 10 (promoter), 8 (passive) -> +50; opened 2 of 2
+  // delivered (welcome 1/1, winback 1/1); revenue 100 + 25, no discounts.
+  EXPECT_NEAR(score_of(r, "csat", "s0").result.value, 0.5, kTol);
+  EXPECT_NEAR(score_of(r, "nps", "s0").result.value, 50, kTol);
+  const auto& open0 = score_of(r, "message_open_rate", "s0").result;
+  EXPECT_NEAR(open0.value, 1.0, kTol);
+  expect_row(table(open0, "by_campaign").cells.at(0), {1.0, 1});
+  expect_row(table(open0, "by_campaign").cells.at(1), {1.0, 1});
+  EXPECT_NEAR(score_of(r, "revenue_collected", "s0").result.value, 125, kTol);
+  EXPECT_NEAR(extra(score_of(r, "revenue_collected", "s0").result, "discounts_given"), 0, kTol);
+  // s1 = {B, D}: CSAT 4 -> 1/1; NPS 3 (detractor) -> -100; opened 0 of 1 (welcome), winback has
+  // no deliveries; revenue 50, discount 10.
+  EXPECT_NEAR(score_of(r, "csat", "s1").result.value, 1.0, kTol);
+  EXPECT_NEAR(score_of(r, "nps", "s1").result.value, -100, kTol);
+  const auto& open1 = score_of(r, "message_open_rate", "s1").result;
+  EXPECT_NEAR(open1.value, 0.0, kTol);
+  expect_row(table(open1, "by_campaign").cells.at(0), {0.0, 1});
+  expect_row(table(open1, "by_campaign").cells.at(1), {kNaN, 0});
+  EXPECT_NEAR(score_of(r, "revenue_collected", "s1").result.value, 50, kTol);
+  EXPECT_NEAR(extra(score_of(r, "revenue_collected", "s1").result, "discounts_given"), 10, kTol);
+}
+
+TEST(Kpis, RowsOfATypeAreItsRowsInOrder) {
+  const kpi::Log log = interleaved_segments_log();
+  // 58 events: a type of at most 58 / 8 = 7 events is indexed, login (40) is not
+  for (std::size_t t = 0; t < eventlog::kEventTypeCount; ++t) {
+    std::vector<std::uint64_t> want;
+    for (std::uint64_t i = 0; i < log.event_count(); ++i)
+      if (log.type[i] == t) want.push_back(i);
+    const auto got = log.rows_of(static_cast<E>(t));
+    ASSERT_EQ(got.has_value(), want.size() <= 7) << "type " << t;
+    if (got) {
+      EXPECT_EQ(std::vector<std::uint64_t>(got->begin(), got->end()), want) << "type " << t;
+    }
+  }
+}

@@ -1,11 +1,14 @@
 #include "journeysim/kpi/kpis.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
+#include <initializer_list>
 #include <memory>
 #include <numeric>
 #include <set>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 
@@ -80,6 +83,63 @@ struct Events {
 };
 Events events(const Context& x, std::uint32_t c) {
   return {x.log, c};
+}
+
+// Calls f(e) for every event of the population whose type is one of `types` (at most four),
+// in the order a scan of events(x, c) over the population would meet them (customer, then row),
+// by walking the rows of those types (Log::rows_of) instead of every event: most KPIs that
+// count one kind of event look at a few percent of the log. The whole log's population walks
+// the rows alone; a group's (ascending, as score() builds it) walks them customer by customer.
+// A frequent type, or a population in another order, falls back to the scan.
+template <class F>
+void for_each_event_of(const Context& x, std::initializer_list<E> types, F f) {
+  constexpr std::size_t kMax = 4;
+  if (types.size() > kMax) throw std::logic_error("for_each_event_of: more than four types");
+  const Log& log = x.log;
+  std::array<std::span<const std::uint64_t>, kMax> rows;
+  std::array<std::size_t, kMax> cur{};
+  std::size_t k = 0;
+  bool walk = std::is_sorted(x.customers.begin(), x.customers.end());
+  for (E t : types) {
+    const auto r = log.rows_of(t);
+    walk = walk && r.has_value();
+    if (r) rows[k] = *r;
+    ++k;
+  }
+  if (!walk) {
+    for (auto c : x.customers)
+      for (Ev e : events(x, c))
+        if (std::find(types.begin(), types.end(), e.type) != types.end()) f(e);
+    return;
+  }
+  // the lists' rows below `hi` in row order
+  auto merge_below = [&](std::uint64_t hi) {
+    for (;;) {
+      std::size_t best = kMax;
+      std::uint64_t row = hi;
+      for (std::size_t j = 0; j < k; ++j)
+        if (cur[j] < rows[j].size() && rows[j][cur[j]] < row) row = rows[j][cur[j]], best = j;
+      if (best == kMax) return;
+      ++cur[best];
+      f(Ev{log.time[row], static_cast<E>(log.type[row]), log.arg[row], log.value[row]});
+    }
+  };
+  if (x.customers.size() == log.customers.size()) {  // all customers: every row of the types
+    merge_below(log.event_count());
+    return;
+  }
+  for (auto c : x.customers) {
+    const std::uint64_t lo = log.offsets[c], hi = log.offsets[c + 1];
+    bool any = false;
+    for (std::size_t j = 0; j < k; ++j) {
+      if (cur[j] < rows[j].size() && rows[j][cur[j]] < lo)
+        cur[j] = static_cast<std::size_t>(
+            std::lower_bound(rows[j].begin() + cur[j], rows[j].end(), lo) - rows[j].begin());
+      any = any || cur[j] < rows[j].size();
+    }
+    if (!any) return;
+    merge_below(hi);
+  }
 }
 
 std::int64_t first_time(const Context& x, std::uint32_t c, E type, std::int64_t after = INT64_MIN,
@@ -370,11 +430,10 @@ Result count_ratio(const Context& x, E num, E den, const std::string& what) {
     b = static_cast<double>(x.log.type_counts[static_cast<std::size_t>(den)]);
     return ratio(a, b, what);
   }
-  for (auto c : x.customers)
-    for (Ev e : events(x, c)) {
-      a += e.type == num;
-      b += e.type == den;
-    }
+  for_each_event_of(x, {num, den}, [&](const Ev& e) {
+    a += e.type == num;
+    b += e.type == den;
+  });
   return ratio(a, b, what);
 }
 
@@ -953,11 +1012,12 @@ Result expansion(const Context& x) {
 // --- economics: what a run earned and spent (compare's playbook ROI is built from these)
 double revenue_of(const Context& x, double* discounts = nullptr) {
   double rev = 0;
-  for (auto c : x.customers)
-    for (Ev e : events(x, c)) {
-      if (e.type == E::payment || e.type == E::purchase) rev += e.value;
-      if (discounts && e.type == E::discount_applied) *discounts += e.value;
-    }
+  for_each_event_of(x, {E::payment, E::purchase, E::discount_applied}, [&](const Ev& e) {
+    if (e.type != E::discount_applied)
+      rev += e.value;
+    else if (discounts)
+      *discounts += e.value;
+  });
   return rev;
 }
 Result revenue_collected(const Context& x) {
@@ -979,9 +1039,7 @@ Result costs(const Context& x) {
   double all = channel_sum(
       x, [](const ChannelDay& d) { return d.spend; }, true);
   double actions = 0;
-  for (auto c : x.customers)
-    for (Ev e : events(x, c))
-      if (e.type == E::playbook_action) actions += e.value;
+  for_each_event_of(x, {E::playbook_action}, [&](const Ev& e) { actions += e.value; });
   r.value = all + actions;
   r.n = static_cast<double>(x.customers.size());
   r.extra = {{"channel_spend", media}, {"team_cost", all - media}, {"playbook_cost", actions}};
@@ -1055,13 +1113,12 @@ Result message_ratio(const Context& x, E num, E den, const std::string& what) {
   if (!r.available) return r;
   const auto& camps = x.log.names_of("campaigns");
   std::vector<double> a(camps.size(), 0), b(camps.size(), 0);
-  for (auto c : x.customers)
-    for (Ev e : events(x, c))
-      if ((e.type == num || e.type == den) && e.arg >= 0 &&
-          e.arg < static_cast<int>(camps.size())) {
-        a[e.arg] += e.type == num;
-        b[e.arg] += e.type == den;
-      }
+  for_each_event_of(x, {num, den}, [&](const Ev& e) {
+    if (e.arg >= 0 && e.arg < static_cast<int>(camps.size())) {
+      a[e.arg] += e.type == num;
+      b[e.arg] += e.type == den;
+    }
+  });
   ResultTable t{"by_campaign", "campaign", camps, {"rate", "base"}, {}};
   for (std::size_t i = 0; i < camps.size(); ++i)
     t.cells.push_back({b[i] > 0 ? a[i] / b[i] : kNaN, b[i]});
@@ -1072,16 +1129,19 @@ Result message_ratio(const Context& x, E num, E den, const std::string& what) {
 // --- sentiment
 Result csat(const Context& x) {
   double n = 0, good = 0;
-  for (auto c : x.customers)
-    for (Ev e : events(x, c))
-      if (e.type == E::csat) n += 1, good += e.value >= 4;
+  for_each_event_of(x, {E::csat}, [&](const Ev& e) {
+    n += 1;
+    good += e.value >= 4;
+  });
   return ratio(good, n, "CSAT answers");
 }
 Result nps(const Context& x) {
   double n = 0, pro = 0, det = 0;
-  for (auto c : x.customers)
-    for (Ev e : events(x, c))
-      if (e.type == E::nps) n += 1, pro += e.value >= 9, det += e.value <= 6;
+  for_each_event_of(x, {E::nps}, [&](const Ev& e) {
+    n += 1;
+    pro += e.value >= 9;
+    det += e.value <= 6;
+  });
   if (n == 0) return Result::unavailable("no NPS answers in the log");
   Result r;
   r.value = 100.0 * (pro - det) / n;

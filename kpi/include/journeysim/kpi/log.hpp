@@ -7,6 +7,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -76,6 +77,7 @@ struct ChannelDay {
 };
 
 struct Log {
+  Log();
   std::string source;  // file it came from
   std::string scenario_name;
   std::int64_t start = 0, end = 0;  // observation window (Unix seconds)
@@ -99,6 +101,16 @@ struct Log {
   const std::vector<std::string>& names_of(const std::string& ns) const;
   std::string name(const std::string& ns, std::int64_t index) const;
   int index_of(const std::string& ns, const std::string& name) const;
+  // Rows of the events of type t, ascending, for the types of at most an eighth of the events
+  // (nullopt for a more frequent one: walking its rows would not beat a scan). Built on first
+  // use for all such types in one pass (safe from concurrent KPI jobs) and kept. A Log is
+  // read-only once built: the index is not rebuilt if the columns change afterwards (copies of
+  // a Log share it).
+  std::optional<std::span<const std::uint64_t>> rows_of(EventType t) const;
+
+ private:
+  struct TypeRows;
+  std::shared_ptr<TypeRows> type_rows_;
 };
 
 // Reads a journeysim HDF5 event log. Errors name the file.
