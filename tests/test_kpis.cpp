@@ -1511,6 +1511,17 @@ TEST(Kpis, EventTypeWalksSeeExactlyTheirGroupsEvents) {
   expect_row(table(open1, "by_campaign").cells.at(1), {kNaN, 0});
   EXPECT_NEAR(score_of(r, "revenue_collected", "s1").result.value, 50, kTol);
   EXPECT_NEAR(extra(score_of(r, "revenue_collected", "s1").result, "discounts_given"), 10, kTol);
+  // the whole log (walks the rows without customers): CSAT 2/3; NPS (1 - 1) / 3 -> 0; opened
+  // 2 of 3 delivered (welcome 1/2, winback 1/1); revenue 100 + 50 + 25, discount 10
+  const auto all = report(log, {"csat", "nps", "message_open_rate", "revenue_collected"});
+  EXPECT_NEAR(score_of(all, "csat", "all").result.value, 2.0 / 3, kTol);
+  EXPECT_NEAR(score_of(all, "nps", "all").result.value, 0, kTol);
+  const auto& open = score_of(all, "message_open_rate", "all").result;
+  EXPECT_NEAR(open.value, 2.0 / 3, kTol);
+  expect_row(table(open, "by_campaign").cells.at(0), {0.5, 2});
+  expect_row(table(open, "by_campaign").cells.at(1), {1.0, 1});
+  EXPECT_NEAR(score_of(all, "revenue_collected", "all").result.value, 175, kTol);
+  EXPECT_NEAR(extra(score_of(all, "revenue_collected", "all").result, "discounts_given"), 10, kTol);
 }
 
 TEST(Kpis, RowsOfATypeAreItsRowsInOrder) {
@@ -1526,4 +1537,19 @@ TEST(Kpis, RowsOfATypeAreItsRowsInOrder) {
       EXPECT_EQ(std::vector<std::uint64_t>(got->begin(), got->end()), want) << "type " << t;
     }
   }
+}
+
+TEST(Kpis, CopiedAndMovedLogsIndexTheirOwnRows) {
+  const kpi::Log log = interleaved_segments_log();
+  kpi::Log copy = log;
+  // a copy whose columns then change indexes its own columns, not the original's
+  copy.type[0] = static_cast<std::uint8_t>(E::nps);
+  ASSERT_TRUE(log.rows_of(E::nps).has_value());
+  ASSERT_TRUE(copy.rows_of(E::nps).has_value());
+  EXPECT_EQ(copy.rows_of(E::nps)->size(), log.rows_of(E::nps)->size() + 1);
+  // a moved-from Log has no index (callers scan) rather than a null one
+  kpi::Log moved = std::move(copy);
+  EXPECT_TRUE(moved.rows_of(E::nps).has_value());
+  EXPECT_FALSE(copy.rows_of(E::nps).has_value());  // NOLINT(bugprone-use-after-move)
+  EXPECT_FALSE(log.rows_of(static_cast<E>(eventlog::kEventTypeCount)).has_value());
 }

@@ -1,6 +1,6 @@
 // The programs' allocation policy (common/src/large_pages.cpp): large blocks from operator new
-// are 2 MiB-aligned (so they can be backed by transparent huge pages), small ones are ordinary,
-// and every form of new/delete still pairs up.
+// are 2 MiB-aligned (so they can be backed by transparent huge pages), every form of new/delete
+// still pairs up, and sizes that cannot be met throw std::bad_alloc.
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -33,23 +33,12 @@ TEST(LargePages, LargeBlocksAreHugePageAligned) {
   ::operator delete(p, std::nothrow);
 }
 
-TEST(LargePages, SmallBlocksAndZeroSizesAreOrdinary) {
-  // many small blocks: not one of them needs (or gets) a 2 MiB alignment
-  std::vector<std::unique_ptr<int> > v;
-  int aligned = 0;
-  for (int i = 0; i < 1000; ++i) {
-    v.push_back(std::make_unique<int>(i));
-    aligned += aligned_2mib(v.back().get());
-  }
-  EXPECT_LT(aligned, 2);
-  void* z = ::operator new(0);
-  EXPECT_NE(z, nullptr);
-  ::operator delete(z);
-}
-
 TEST(LargePages, ExhaustionIsBadAllocNotANullBlock) {
   EXPECT_THROW((void)::operator new (std::size_t{1} << 62), std::bad_alloc);
   EXPECT_EQ(::operator new (std::size_t{1} << 62, std::nothrow), nullptr);
+  // sizes whose rounding up to 2 MiB would wrap round to a tiny block
+  for (std::size_t n : {SIZE_MAX, SIZE_MAX - 1, SIZE_MAX - (std::size_t{1} << 20)})
+    EXPECT_THROW((void)::operator new(n), std::bad_alloc) << n;
 }
 #endif
 

@@ -12,6 +12,7 @@
 // compiled under AddressSanitizer, which must own operator new to check new/delete pairs.
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <new>
 
@@ -25,6 +26,7 @@ constexpr std::size_t kLarge = std::size_t{1} << 22;
 void* operator new(std::size_t n) {
   void* p = nullptr;
   if (n >= kLarge) {
+    if (n > SIZE_MAX - kHugePage) throw std::bad_alloc();  // the rounding would wrap
     const std::size_t rounded = (n + kHugePage - 1) / kHugePage * kHugePage;
     p = std::aligned_alloc(kHugePage, rounded);
 #ifdef MADV_HUGEPAGE

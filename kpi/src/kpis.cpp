@@ -4,6 +4,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <numeric>
@@ -85,12 +86,13 @@ Events events(const Context& x, std::uint32_t c) {
   return {x.log, c};
 }
 
-// Calls f(e) for every event of the population whose type is one of `types` (at most four),
+// Calls f(e) for every event of the population whose type is one of `types` (at most four,
+// distinct),
 // in the order a scan of events(x, c) over the population would meet them (customer, then row),
 // by walking the rows of those types (Log::rows_of) instead of every event: most KPIs that
 // count one kind of event look at a few percent of the log. The whole log's population walks
-// the rows alone; a group's (ascending, as score() builds it) walks them customer by customer.
-// A frequent type, or a population in another order, falls back to the scan.
+// the rows alone; a group's (strictly ascending, as score() builds it) walks them customer by
+// customer. A frequent type, or a population in another order, falls back to the scan.
 template <class F>
 void for_each_event_of(const Context& x, std::initializer_list<E> types, F f) {
   constexpr std::size_t kMax = 4;
@@ -99,8 +101,12 @@ void for_each_event_of(const Context& x, std::initializer_list<E> types, F f) {
   std::array<std::span<const std::uint64_t>, kMax> rows;
   std::array<std::size_t, kMax> cur{};
   std::size_t k = 0;
-  bool walk = std::is_sorted(x.customers.begin(), x.customers.end());
+  // strictly ascending: a population of as many customers as the log is then every customer
+  bool walk = std::adjacent_find(x.customers.begin(), x.customers.end(), std::greater_equal<>{}) ==
+              x.customers.end();
   for (E t : types) {
+    if (std::count(types.begin(), types.end(), t) > 1)
+      throw std::logic_error("for_each_event_of: a type listed twice");
     const auto r = log.rows_of(t);
     walk = walk && r.has_value();
     if (r) rows[k] = *r;

@@ -27,6 +27,7 @@ constexpr std::size_t kHugeFrom = std::size_t{1} << 24;  // columns of 16 MiB an
 
 void* allocate_column(std::size_t bytes) {
   if (bytes < kHugeFrom) return ::operator new(bytes);
+  if (bytes > SIZE_MAX - kHugePage) throw std::bad_alloc();  // the rounding would wrap
   const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
   void* p = std::aligned_alloc(kHugePage, rounded);
   if (!p) throw std::bad_alloc();
@@ -58,35 +59,45 @@ struct Log::TypeRows {
   std::array<Column<std::uint64_t>, eventlog::kEventTypeCount> rows;
 };
 
-Log::Log() : type_rows_(std::make_shared<TypeRows>()) {}
+Log::TypeIndex::TypeIndex() : p_(std::make_unique<TypeRows>()) {}
+Log::TypeIndex::~TypeIndex() = default;
+Log::TypeIndex::TypeIndex(const TypeIndex&) : p_(std::make_unique<TypeRows>()) {}
+Log::TypeIndex& Log::TypeIndex::operator=(const TypeIndex& o) {
+  if (this != &o) p_ = std::make_unique<TypeRows>();
+  return *this;
+}
+Log::TypeIndex::TypeIndex(TypeIndex&&) noexcept = default;
+Log::TypeIndex& Log::TypeIndex::operator=(TypeIndex&&) noexcept = default;
 
 std::optional<std::span<const std::uint64_t>> Log::rows_of(EventType t) const {
   const auto k = static_cast<std::size_t>(t);
-  if (k >= eventlog::kEventTypeCount) return std::span<const std::uint64_t>{};
-  TypeRows& x = *type_rows_;
-  std::call_once(x.once, [&] {
+  TypeRows* x = type_rows_.get();
+  if (k >= eventlog::kEventTypeCount || !x) return std::nullopt;
+  std::call_once(x->once, [&] {
     // every type of at most an eighth of the events, in one pass without a branch per event
-    // (rows of the other types go to a scratch slot that is never read)
+    // (rows of the other types, and of bytes that are no type, go to a slot never read)
+    constexpr std::size_t kTypes = eventlog::kEventTypeCount;
     const std::uint64_t n = type.size();
-    std::array<std::uint64_t, eventlog::kEventTypeCount> count{};
-    for (std::uint8_t y : type) ++count[y < count.size() ? y : 0];
-    std::array<std::uint64_t*, eventlog::kEventTypeCount> dst{};
-    std::array<std::uint64_t, eventlog::kEventTypeCount> step{};
+    std::array<std::uint64_t, kTypes + 1> count{};
+    for (std::uint8_t y : type) ++count[std::min<std::size_t>(y, kTypes)];
+    std::array<std::uint64_t*, kTypes + 1> dst{};
+    std::array<std::uint64_t, kTypes + 1> step{};
     std::uint64_t scratch = 0;
-    for (std::size_t y = 0; y < count.size(); ++y) {
-      x.indexed[y] = count[y] <= n / 8;
-      if (x.indexed[y]) x.rows[y].resize(count[y]);
-      dst[y] = x.indexed[y] && count[y] > 0 ? x.rows[y].data() : &scratch;
-      step[y] = x.indexed[y] && count[y] > 0 ? 1 : 0;
+    for (std::size_t y = 0; y <= kTypes; ++y) {
+      const bool keep = y < kTypes && count[y] <= n / 8;
+      if (y < kTypes) x->indexed[y] = keep;
+      if (keep) x->rows[y].resize(count[y]);
+      dst[y] = keep && count[y] > 0 ? x->rows[y].data() : &scratch;
+      step[y] = keep && count[y] > 0 ? 1 : 0;
     }
     for (std::uint64_t i = 0; i < n; ++i) {
-      const std::uint8_t y = type[i] < count.size() ? type[i] : 0;
+      const std::size_t y = std::min<std::size_t>(type[i], kTypes);
       *dst[y] = i;
       dst[y] += step[y];
     }
   });
-  if (!x.indexed[k]) return std::nullopt;
-  return std::span<const std::uint64_t>(x.rows[k]);
+  if (!x->indexed[k]) return std::nullopt;
+  return std::span<const std::uint64_t>(x->rows[k]);
 }
 
 const std::vector<std::string>& Log::names_of(const std::string& ns) const {

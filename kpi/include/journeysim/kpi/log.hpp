@@ -77,7 +77,6 @@ struct ChannelDay {
 };
 
 struct Log {
-  Log();
   std::string source;  // file it came from
   std::string scenario_name;
   std::int64_t start = 0, end = 0;  // observation window (Unix seconds)
@@ -104,13 +103,27 @@ struct Log {
   // Rows of the events of type t, ascending, for the types of at most an eighth of the events
   // (nullopt for a more frequent one: walking its rows would not beat a scan). Built on first
   // use for all such types in one pass (safe from concurrent KPI jobs) and kept. A Log is
-  // read-only once built: the index is not rebuilt if the columns change afterwards (copies of
-  // a Log share it).
+  // read-only once built: the index is not rebuilt if its columns change afterwards. A copy of
+  // a Log builds its own; a moved-from Log has none (nullopt: callers scan).
   std::optional<std::span<const std::uint64_t>> rows_of(EventType t) const;
 
  private:
   struct TypeRows;
-  std::shared_ptr<TypeRows> type_rows_;
+  // Owner of the rows_of index: a copy starts an empty index of its own, a move takes it.
+  class TypeIndex {
+   public:
+    TypeIndex();
+    ~TypeIndex();
+    TypeIndex(const TypeIndex&);
+    TypeIndex& operator=(const TypeIndex&);
+    TypeIndex(TypeIndex&&) noexcept;
+    TypeIndex& operator=(TypeIndex&&) noexcept;
+    TypeRows* get() const { return p_.get(); }
+
+   private:
+    std::unique_ptr<TypeRows> p_;
+  };
+  TypeIndex type_rows_;
 };
 
 // Reads a journeysim HDF5 event log. Errors name the file.
