@@ -39,8 +39,7 @@ std::uint64_t dataset_rows(hid_t group, const char* name, const std::string& ctx
   return dims;
 }
 
-// Reads rows [start, start+count) of column `spec` of `group` into the field of each row.
-// Rows [start, start+count) of 1-D dataset `name` of `group` into dst as `mem_type` (defined
+// Reads rows [start, start+count) of 1-D dataset `name` of `group` into dst as `mem_type` (defined
 // below, after the parallel chunk decoder it uses).
 void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t start,
                std::uint64_t count, void* dst, const std::string& ctx);
