@@ -87,12 +87,12 @@ Events events(const Context& x, std::uint32_t c) {
 }
 
 // Calls f(e) for every event of the population whose type is one of `types` (at most four,
-// distinct),
-// in the order a scan of events(x, c) over the population would meet them (customer, then row),
-// by walking the rows of those types (Log::rows_of) instead of every event: most KPIs that
-// count one kind of event look at a few percent of the log. The whole log's population walks
-// the rows alone; a group's (strictly ascending, as score() builds it) walks them customer by
-// customer. A frequent type, or a population in another order, falls back to the scan.
+// distinct), in the order a scan of events(x, c) over the population would meet them
+// (customer, then row), by walking the rows of those types (Log::rows_of) instead of every
+// event: most KPIs that count one kind of event look at a few percent of the log. The whole
+// log's population walks the rows alone; a group's (strictly ascending, as score() builds it)
+// walks them customer by customer. A frequent type, or a population in another order, falls
+// back to the scan.
 template <class F>
 void for_each_event_of(const Context& x, std::initializer_list<E> types, F f) {
   constexpr std::size_t kMax = 4;
