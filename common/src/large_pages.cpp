@@ -10,31 +10,16 @@
 // Only operator new(size_t) is replaced: libstdc++'s nothrow and array forms call it, and its
 // operator delete calls free(), which takes memory from malloc and aligned_alloc alike. Not
 // compiled under AddressSanitizer, which must own operator new to check new/delete pairs.
-#include <sys/mman.h>
-
-#include <cstdint>
 #include <cstdlib>
 #include <new>
 
+#include "journeysim/common/huge_pages.hpp"
+
 #if !defined(__SANITIZE_ADDRESS__)
 
-namespace {
-constexpr std::size_t kHugePage = std::size_t{1} << 21;
-constexpr std::size_t kLarge = std::size_t{1} << 22;
-}  // namespace
-
 void* operator new(std::size_t n) {
-  void* p = nullptr;
-  if (n >= kLarge) {
-    if (n > SIZE_MAX - kHugePage) throw std::bad_alloc();  // the rounding would wrap
-    const std::size_t rounded = (n + kHugePage - 1) / kHugePage * kHugePage;
-    p = std::aligned_alloc(kHugePage, rounded);
-#ifdef MADV_HUGEPAGE
-    if (p) madvise(p, rounded, MADV_HUGEPAGE);  // advice: without THP the block is still good
-#endif
-  } else {
-    p = std::malloc(n ? n : 1);
-  }
+  constexpr std::size_t kLarge = std::size_t{1} << 22;
+  void* p = n >= kLarge ? journeysim::common::allocate_huge_pages(n) : std::malloc(n ? n : 1);
   if (!p) throw std::bad_alloc();
   return p;
 }

@@ -1,6 +1,5 @@
 #include "journeysim/kpi/log.hpp"
 
-#include <sys/mman.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
@@ -16,24 +15,19 @@
 #include <optional>
 #include <stdexcept>
 
+#include "journeysim/common/huge_pages.hpp"
 #include "journeysim/eventlog/reader.hpp"
 
 namespace journeysim::kpi {
 
 namespace {
-constexpr std::size_t kHugePage = std::size_t{1} << 21;
 constexpr std::size_t kHugeFrom = std::size_t{1} << 24;  // columns of 16 MiB and more
 }  // namespace
 
 void* allocate_column(std::size_t bytes) {
   if (bytes < kHugeFrom) return ::operator new(bytes);
-  if (bytes > SIZE_MAX - kHugePage) throw std::bad_alloc();  // the rounding would wrap
-  const std::size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  void* p = std::aligned_alloc(kHugePage, rounded);
+  void* p = common::allocate_huge_pages(bytes);
   if (!p) throw std::bad_alloc();
-#ifdef MADV_HUGEPAGE
-  madvise(p, rounded, MADV_HUGEPAGE);  // advice only: without THP the column is still correct
-#endif
   return p;
 }
 

@@ -1,6 +1,5 @@
 #include "journeysim/sim/engine.hpp"
 
-#include <sys/mman.h>
 #include <tbb/global_control.h>
 #include <tbb/parallel_for.h>
 #include <tbb/parallel_pipeline.h>
@@ -20,6 +19,7 @@
 #include <mutex>
 #include <queue>
 
+#include "journeysim/common/huge_pages.hpp"
 #include "journeysim/sim/rng.hpp"
 #include "sampling.hpp"
 
@@ -187,20 +187,6 @@ struct CounterKey {
   int type, arg;
 };
 
-// Asks for transparent huge pages over the 2 MiB-aligned part of [p, p + bytes): a market's
-// customers are first touched as they arrive, one page fault per 4 KiB otherwise (advice only).
-void advise_huge_pages(void* p, std::size_t bytes) {
-#ifdef MADV_HUGEPAGE
-  constexpr std::uintptr_t kHuge = std::uintptr_t{1} << 21;
-  const auto a = reinterpret_cast<std::uintptr_t>(p);
-  const std::uintptr_t lo = (a + kHuge - 1) & ~(kHuge - 1), hi = (a + bytes) & ~(kHuge - 1);
-  if (hi > lo) madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-#else
-  (void)p;
-  (void)bytes;
-#endif
-}
-
 class Market {
  public:
   Market(const Scenario& s, std::uint64_t run_key, std::uint32_t market, std::uint16_t rep)
@@ -211,7 +197,8 @@ class Market {
     const auto expected = static_cast<std::size_t>(std::max(0.0, s.customers) * 1.25) + 64;
     customers_.reserve(std::min<std::size_t>(expected, std::size_t{1} << 24));
     first_plan_.reserve(customers_.capacity());
-    advise_huge_pages(customers_.data(), customers_.capacity() * sizeof(Customer));
+    // a market's customers are first touched as they arrive: one fault per 2 MiB, not per 4 KiB
+    common::advise_huge_pages(customers_.data(), customers_.capacity() * sizeof(Customer));
     buckets_.resize(n_epochs_ + 1);
     for (const auto& tr : s.transitions)
       if (tr.on_event >= 0) counter_of(tr.on_event, tr.on_arg);
