@@ -19,12 +19,12 @@ namespace {
 
 using h5::Handle;
 
-// Column `size`-byte field at `offset` of `rows` structs of `stride` bytes, into column order
+// Copies the `Size`-byte field at `offset` of `rows` structs of `stride` bytes, into column order
 // (`shuffle` false) or HDF5's shuffle order (byte j of element i at j * n + i). `dst` holds n
 // elements; rows beyond `rows` are left as they are (the caller zeroes a partial chunk).
 template <std::size_t Size>
-void gather_fixed(const unsigned char* src, std::size_t stride, std::size_t offset,
-                  std::size_t rows, std::size_t n, bool shuffle, unsigned char* dst) {
+void gather(const unsigned char* src, std::size_t stride, std::size_t offset, std::size_t rows,
+            std::size_t n, bool shuffle, unsigned char* dst) {
   src += offset;
   if (!shuffle || Size == 1) {
     for (std::size_t i = 0; i < rows; ++i) std::memcpy(dst + i * Size, src + i * stride, Size);
@@ -34,21 +34,6 @@ void gather_fixed(const unsigned char* src, std::size_t stride, std::size_t offs
     unsigned char e[Size];
     std::memcpy(e, src + i * stride, Size);
     for (std::size_t j = 0; j < Size; ++j) dst[j * n + i] = e[j];
-  }
-}
-void gather(const unsigned char* src, std::size_t stride, std::size_t offset, std::size_t size,
-            std::size_t rows, std::size_t n, bool shuffle, unsigned char* dst) {
-  switch (size) {
-    case 1:
-      return gather_fixed<1>(src, stride, offset, rows, n, shuffle, dst);
-    case 2:
-      return gather_fixed<2>(src, stride, offset, rows, n, shuffle, dst);
-    case 4:
-      return gather_fixed<4>(src, stride, offset, rows, n, shuffle, dst);
-    case 8:
-      return gather_fixed<8>(src, stride, offset, rows, n, shuffle, dst);
-    default:
-      throw std::logic_error("column of unsupported element size");
   }
 }
 
@@ -170,8 +155,10 @@ struct EventLogWriter::Impl {
               target.assign(n * spec.size, 0);
             else
               target.resize(n * spec.size);
-            gather(job.src, t.row_size, spec.offset, spec.size, job.valid_rows, n, !raw,
-                   target.data());
+            layout::with_width(spec.size, [&](auto width) {
+              gather<decltype(width)::value>(job.src, t.row_size, spec.offset, job.valid_rows, n,
+                                             !raw, target.data());
+            });
             if (raw) continue;
             if (comp.codec == Compression::Codec::lz4) {
               lz4::encode(plain.data(), plain.size(), job.out[ci]);
