@@ -26,34 +26,6 @@ std::uint64_t get_be(const unsigned char* p, int bytes) {
 constexpr std::size_t kHeader = 12;
 constexpr std::uint64_t kDefaultBlock = std::uint64_t{1} << 30;  // the plugin's default
 
-// Decodes with an explicit block size (from the chunk header).
-bool decode_blocks(const unsigned char* src, std::size_t src_size, unsigned char* dst,
-                   std::size_t n) {
-  if (src_size < kHeader) return false;
-  const std::uint64_t orig = get_be(src, 8), block = get_be(src + 8, 4);
-  if (orig != n || (n > 0 && block == 0)) return false;
-  const unsigned char* p = src + kHeader;
-  const unsigned char* end = src + src_size;
-  for (std::uint64_t done = 0; done < n;) {
-    const std::uint64_t this_block = std::min<std::uint64_t>(block, n - done);
-    if (end - p < 4) return false;
-    const std::uint64_t stored = get_be(p, 4);
-    p += 4;
-    if (stored > static_cast<std::uint64_t>(end - p)) return false;
-    if (stored == this_block) {
-      std::memcpy(dst + done, p, this_block);
-    } else {
-      const int got =
-          LZ4_decompress_safe(reinterpret_cast<const char*>(p), reinterpret_cast<char*>(dst + done),
-                              static_cast<int>(stored), static_cast<int>(this_block));
-      if (got < 0 || static_cast<std::uint64_t>(got) != this_block) return false;
-    }
-    p += stored;
-    done += this_block;
-  }
-  return true;
-}
-
 // Bytes an encoding of n bytes in blocks of `block` bytes may take (block <= LZ4_MAX_INPUT_SIZE).
 std::size_t encoded_bound(std::size_t n, std::uint64_t block) {
   const std::uint64_t nblocks = (n + block - 1) / block;
@@ -97,7 +69,7 @@ std::size_t filter(unsigned flags, std::size_t cd_nelmts, const unsigned cd_valu
     if (orig > std::numeric_limits<std::size_t>::max() / 2) return 0;
     out = H5allocate_memory(orig ? orig : 1, false);
     if (!out) return 0;
-    if (!decode_blocks(in, nbytes, static_cast<unsigned char*>(out), orig)) {
+    if (!decode(in, nbytes, static_cast<unsigned char*>(out), orig)) {
       H5free_memory(out);
       return 0;
     }
@@ -141,7 +113,29 @@ void encode(const unsigned char* src, std::size_t n, std::vector<unsigned char>&
 }
 
 bool decode(const unsigned char* src, std::size_t src_size, unsigned char* dst, std::size_t n) {
-  return decode_blocks(src, src_size, dst, n);
+  if (src_size < kHeader) return false;
+  const std::uint64_t orig = get_be(src, 8), block = get_be(src + 8, 4);
+  if (orig != n || (n > 0 && block == 0)) return false;
+  const unsigned char* p = src + kHeader;
+  const unsigned char* end = src + src_size;
+  for (std::uint64_t done = 0; done < n;) {
+    const std::uint64_t this_block = std::min<std::uint64_t>(block, n - done);
+    if (end - p < 4) return false;
+    const std::uint64_t stored = get_be(p, 4);
+    p += 4;
+    if (stored > static_cast<std::uint64_t>(end - p)) return false;
+    if (stored == this_block) {
+      std::memcpy(dst + done, p, this_block);
+    } else {
+      const int got =
+          LZ4_decompress_safe(reinterpret_cast<const char*>(p), reinterpret_cast<char*>(dst + done),
+                              static_cast<int>(stored), static_cast<int>(this_block));
+      if (got < 0 || static_cast<std::uint64_t>(got) != this_block) return false;
+    }
+    p += stored;
+    done += this_block;
+  }
+  return true;
 }
 
 void register_filter() {
