@@ -102,7 +102,7 @@ const H5Z_class2_t kClass = {
 
 }  // namespace
 
-void encode(const unsigned char* src, std::size_t n, std::vector<unsigned char>& out) {
+void encode(const unsigned char* src, std::size_t n, ByteBuffer& out) {
   // one block per chunk: a chunk of one column is at most a few MiB
   if (n > static_cast<std::size_t>(LZ4_MAX_INPUT_SIZE))
     throw std::runtime_error("LZ4: a chunk of " + std::to_string(n) +

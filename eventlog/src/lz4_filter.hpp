@@ -8,14 +8,15 @@
 // size). journeysim writes one block per chunk (the plugin's default block size is 1 GiB).
 #pragma once
 #include <cstddef>
-#include <vector>
+
+#include "byte_buffer.hpp"
 
 namespace journeysim::eventlog::lz4 {
 
 constexpr int kFilterId = 32004;
 
 // Encodes `n` bytes as one LZ4-filter chunk into `out` (resized to the encoded size).
-void encode(const unsigned char* src, std::size_t n, std::vector<unsigned char>& out);
+void encode(const unsigned char* src, std::size_t n, ByteBuffer& out);
 // Decodes an LZ4-filter chunk into dst, which holds exactly `n` bytes. False if the chunk is
 // malformed or does not decode to exactly `n` bytes.
 bool decode(const unsigned char* src, std::size_t src_size, unsigned char* dst, std::size_t n);
