@@ -270,6 +270,21 @@ TEST(EventLog, WriterColumnsMatchTheRowsAppendedThroughHdf5sOwnPipeline) {
     ASSERT_EQ(types.size(), all.size());
     for (std::size_t i = 0; i < all.size(); ++i)
       ASSERT_EQ(types[i], static_cast<std::uint8_t>(all[i].type)) << i;
+    // and the reader's own parallel decoder, whole and for a window that starts and ends
+    // inside chunks
+    eventlog::EventLogReader r(path);
+    const eventlog::EventColumns c = all_events(r);
+    EXPECT_EQ(c.time, column(&E::time));
+    EXPECT_EQ(c.customer, column(&E::customer));
+    EXPECT_EQ(c.arg, column(&E::arg));
+    EXPECT_EQ(c.value, column(&E::value));
+    EXPECT_EQ(c.market, column(&E::market));
+    EXPECT_EQ(c.replication, column(&E::replication));
+    EXPECT_EQ(c.type, types);
+    eventlog::EventColumns part;
+    r.read_events(1003, 2999, part);
+    ASSERT_EQ(part.size(), 2999u);
+    EXPECT_TRUE(std::equal(part.customer.begin(), part.customer.end(), c.customer.begin() + 1003));
   }
   fs::remove_all(dir);
 }

@@ -5,15 +5,12 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
 #include "byte_buffer.hpp"
+#include "byte_shuffle.hpp"
 #include "h5util.hpp"
 #include "lz4_filter.hpp"
 #include "table_layout.hpp"
@@ -23,30 +20,6 @@ namespace journeysim::eventlog {
 namespace {
 
 using h5::Handle;
-
-#if defined(__SSE2__)
-// Transposes 16 elements of `Size` bytes (contiguous in `in`) into HDF5's shuffle order: byte j
-// of element i to out[j * n + i], i < 16. Seen as one index over the 16 x Size bytes, a round of
-// unpacking register k with register k + Size/2 into registers 2k, 2k+1 rotates the index left
-// by one bit; four rounds rotate it by log2(16) bits, which turns (element, byte) into (byte,
-// element).
-template <std::size_t Size>
-inline void shuffle16(const unsigned char* in, std::size_t n, unsigned char* out) {
-  __m128i r[Size];
-  for (std::size_t k = 0; k < Size; ++k)
-    r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * k));
-  for (int round = 0; round < 4; ++round) {
-    __m128i t[Size];
-    for (std::size_t k = 0; k < Size / 2; ++k) {
-      t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + Size / 2]);
-      t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + Size / 2]);
-    }
-    for (std::size_t k = 0; k < Size; ++k) r[k] = t[k];
-  }
-  for (std::size_t j = 0; j < Size; ++j)
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j * n), r[j]);
-}
-#endif
 
 // Copies the `Size`-byte field at `offset` of `rows` structs of `stride` bytes, into column order
 // (`shuffle` false) or HDF5's shuffle order (byte j of element i at j * n + i). `dst` holds n
@@ -60,13 +33,13 @@ void gather(const unsigned char* src, std::size_t stride, std::size_t offset, st
     return;
   }
   std::size_t i = 0;
-#if defined(__SSE2__)
+#if defined(JOURNEYSIM_SHUFFLE16)
   if constexpr (Size > 1) {  // 16 elements at a time (a third of the instructions of bytewise)
     alignas(16) unsigned char block[16 * Size];
     for (; i + 16 <= rows; i += 16) {
       for (std::size_t k = 0; k < 16; ++k)
         std::memcpy(block + k * Size, src + (i + k) * stride, Size);
-      shuffle16<Size>(block, n, dst + i);
+      shuffle::shuffle16<Size>(block, n, dst + i);
     }
   }
 #endif
