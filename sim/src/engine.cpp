@@ -218,6 +218,7 @@ class Market {
     season_norm_ = sum > 0 ? sum : 1;
     for (const auto& p : s.playbooks) {
       if (p.inactive_days > 0) has_inactivity_ = true;
+      if (p.inactive_days > 0) min_inactive_days_ = std::min(min_inactive_days_, p.inactive_days);
     }
     playbooks_by_event_.resize(eventlog::kEventTypeCount);
     for (std::size_t i = 0; i < s.playbooks.size(); ++i)
@@ -842,8 +843,11 @@ class Market {
         if (!ok) break;
         c.last_login = t;
         if (has_inactivity_) {
+          // arm_inactivity with no inactivity playbook fired yet in this spell, which is the
+          // shortest one from now (t + d is monotone in d); a loop over every playbook at
+          // every login was a twentieth of the run
           c.inactive_fired = 0;
-          arm_inactivity(c, t);
+          c.next[S_INACTIVE] = live(c) ? t + min_inactive_days_ : kInf;
         }
         emit(c, o, idx, t, EventType::login);
         if (!s_.features.empty()) {
@@ -1329,6 +1333,7 @@ class Market {
   double season_norm_ = 1;
   std::vector<double> season_table_;
   bool has_inactivity_ = false;
+  double min_inactive_days_ = kInf;  // the shortest inactive_days of the inactivity playbooks
   std::vector<Customer> customers_;
   std::vector<BlockOut> blocks_;  // per-epoch output of the parallel phase, reused
   std::vector<Request> requests_;

@@ -89,7 +89,7 @@ class Stream {
   }
   // Uniform on (0, 1) from one 32-bit word: (k + 0.5) / 2^32, never exactly 0 or 1. Enough
   // for decisions and waiting times (an exponential is cut at 22.9 means: probability 1e-10).
-  double uniform() { return ((*this)() + 0.5) * (1.0 / 4294967296.0); }
+  [[gnu::always_inline]] double uniform() { return ((*this)() + 0.5) * (1.0 / 4294967296.0); }
   // Uniform on (0, 1) with 53 bits (two words), where the resolution matters.
   double uniform53() {
     std::uint64_t hi = (*this)() >> 5, lo = (*this)() >> 6;
@@ -102,7 +102,7 @@ class Stream {
   std::uint64_t words_drawn() const { return words_; }
 
  private:
-  [[gnu::always_inline]] void refill() {
+  [[gnu::noinline]] void refill() {
     ctr_.v[0] = block_++;
     out_ = Philox()(ctr_, key_);
     used_ = 0;
