@@ -166,10 +166,15 @@ std::int64_t signup_time(const Context& x, std::uint32_t c) {
 // Sum of a channel-table column over the rows in scope.
 template <class F>
 double channel_sum(const Context& x, F f, bool include_teams) {
+  // which channels are teams' costs (`team:<name>`), looked up once rather than by name per row
+  const auto& names = x.log.names_of("channels");
+  std::vector<char> team(names.size());
+  for (std::size_t ch = 0; ch < names.size(); ++ch) team[ch] = names[ch].rfind("team:", 0) == 0;
   double s = 0;
   for (const ChannelDay* d : *x.channel_rows) {
-    bool team = x.log.name("channels", d->channel).rfind("team:", 0) == 0;
-    if (team && !include_teams) continue;
+    const bool is_team = d->channel >= 0 && static_cast<std::size_t>(d->channel) < team.size() &&
+                         team[static_cast<std::size_t>(d->channel)];
+    if (is_team && !include_teams) continue;
     s += f(*d);
   }
   return s;
