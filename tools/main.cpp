@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "journeysim/common/huge_pages.hpp"
 #include "journeysim/version.hpp"
 
 namespace journeysim::cli {
@@ -38,6 +39,19 @@ int main(int argc, char** argv) {
   // pages). Peak memory is unchanged; only the release at free() is deferred.
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#if !defined(__SANITIZE_ADDRESS__)
+  // Grow the main heap once and ask for transparent huge pages over it (kept, as above): the
+  // small blocks the first markets allocate (event buffers, agendas) are then faulted in 2 MiB
+  // at a time instead of 4 KiB (what glibc.malloc.hugetlb=1 does, which a tunable can only set
+  // from the environment). Measured: run --markets 10 --threads 1 --discard, 5.5k -> 1k page
+  // faults, 0.334 -> 0.285 s (medians of six); only touched memory counts in RSS (+2-5 MB).
+  {
+    constexpr std::size_t kHeap = std::size_t{256} << 20;
+    void* p = std::malloc(kHeap);
+    if (p) journeysim::common::advise_huge_pages(p, kHeap);
+    std::free(p);
+  }
+#endif
   CLI::App app{
       "journeysim: simulate customer lifecycles from scenario files, write HDF5 event logs,\n"
       "score them with lifecycle KPIs and compare strategies.\n"
