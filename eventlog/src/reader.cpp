@@ -2,7 +2,6 @@
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "deflate_codec.hpp"
 #include "h5util.hpp"
 #include "lz4_filter.hpp"
 #include "table_layout.hpp"
@@ -248,8 +248,7 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
       if (pipe->codec == Pipeline::Codec::lz4) {
         ok = lz4::decode(p, raw[i].size, tmp.get(), chunk_bytes);
       } else {
-        uLongf n = chunk_bytes;
-        ok = uncompress(tmp.get(), &n, p, raw[i].size) == Z_OK && n == chunk_bytes;
+        ok = deflate::decompress(p, raw[i].size, tmp.get(), chunk_bytes);
       }
       if (!ok) {
         bad = true;

@@ -3,7 +3,6 @@
 #include <tbb/parallel_for.h>
 #include <tbb/task_group.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -11,6 +10,7 @@
 
 #include "byte_buffer.hpp"
 #include "byte_shuffle.hpp"
+#include "deflate_codec.hpp"
 #include "h5util.hpp"
 #include "lz4_filter.hpp"
 #include "table_layout.hpp"
@@ -177,12 +177,7 @@ struct EventLogWriter::Impl {
               lz4::encode(plain.data(), plain.size(), job.out[ci]);
               continue;
             }
-            uLongf bound = compressBound(plain.size());
-            job.out[ci].resize(bound);
-            if (compress2(job.out[ci].data(), &bound, plain.data(), plain.size(), comp.level) !=
-                Z_OK)
-              throw std::runtime_error("deflate failed");
-            job.out[ci].resize(bound);
+            deflate::compress(plain.data(), plain.size(), comp.level, job.out[ci]);
           }
         },
         isolated);
