@@ -285,6 +285,13 @@ TEST(EventLog, WriterColumnsMatchTheRowsAppendedThroughHdf5sOwnPipeline) {
     r.read_events(1003, 2999, part);
     ASSERT_EQ(part.size(), 2999u);
     EXPECT_TRUE(std::equal(part.customer.begin(), part.customer.end(), c.customer.begin() + 1003));
+    if (comp == "none") {  // the partial last chunk is padded with zeros, not leftover bytes
+      const auto chunks = raw_chunks(path, "/events/value");
+      ASSERT_EQ(chunks.size(), 11u);
+      const auto& last = chunks.back();
+      ASSERT_EQ(last.size(), 1000u * 8);
+      EXPECT_TRUE(std::all_of(last.begin() + 37 * 8, last.end(), [](auto b) { return b == 0; }));
+    }
   }
   fs::remove_all(dir);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <optional>
 #include <vector>
 
 #include "command.hpp"
@@ -61,18 +62,22 @@ int main(int argc, char** argv) {
   // (mmap above 128 KB-32 MB, trim at 128 KB) made each reuse a fresh round of page faults
   // (measured: a third of the wall time of `run --markets 20 --discard` was the kernel zeroing
   // pages). Peak memory is unchanged; only the release at free() is deferred.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
-  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  const bool mmap_set = mallopt(M_MMAP_THRESHOLD, 1 << 30) == 1;
+  const bool trim_set = mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
+  [[maybe_unused]] const bool kept = mmap_set && trim_set;
 #if !defined(__SANITIZE_ADDRESS__)
   // Grow the main heap once and ask for transparent huge pages over it (kept, as above): the
   // small blocks the first markets allocate (event buffers, agendas) are then faulted in 2 MiB
   // at a time instead of 4 KiB (what glibc.malloc.hugetlb=1 does, which a tunable can only set
   // from the environment). Measured: run --markets 10 --threads 1 --discard, 5.5k -> 1k page
-  // faults, 0.334 -> 0.285 s (medians of six); only touched memory counts in RSS (+2-5 MB).
-  advise_heap(std::size_t{256} << 20);
+  // faults, 0.334 -> 0.285 s (medians of six); only touched memory counts in RSS (+2-5 MB), the
+  // rest is address space (256 MiB, and 32 MiB per worker). Only when the heap is kept (a glibc
+  // that refused the thresholds would mmap and unmap the block: no use).
+  if (kept) advise_heap(std::size_t{256} << 20);
   // the same for each TBB worker's own malloc arena (2 threads, the same run: 10k -> 1.5k
   // faults, 0.222 -> 0.168 s; one shared arena instead, glibc.malloc.arena_max=1, was slower)
-  HugeHeapObserver worker_heaps;
+  std::optional<HugeHeapObserver> worker_heaps;
+  if (kept) worker_heaps.emplace();
 #endif
   CLI::App app{
       "journeysim: simulate customer lifecycles from scenario files, write HDF5 event logs,\n"

@@ -14,7 +14,10 @@ libdeflate_compressor* compressor(int level) {
   struct Cached {
     int level = -1;
     libdeflate_compressor* c = nullptr;
-    ~Cached() { libdeflate_free_compressor(c); }
+    ~Cached() {
+      libdeflate_free_compressor(c);
+      c = nullptr;
+    }
   };
   thread_local Cached cached;
   if (cached.level != level) {
@@ -28,10 +31,14 @@ libdeflate_compressor* compressor(int level) {
 
 libdeflate_decompressor* decompressor() {
   struct Cached {
-    libdeflate_decompressor* d = libdeflate_alloc_decompressor();
-    ~Cached() { libdeflate_free_decompressor(d); }
+    libdeflate_decompressor* d = nullptr;
+    ~Cached() {
+      libdeflate_free_decompressor(d);
+      d = nullptr;
+    }
   };
   thread_local Cached cached;
+  if (!cached.d) cached.d = libdeflate_alloc_decompressor();  // again after a failure
   if (!cached.d) throw std::bad_alloc();
   return cached.d;
 }

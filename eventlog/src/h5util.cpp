@@ -83,9 +83,10 @@ void write_strings(hid_t loc, const std::string& name, const std::vector<std::st
   for (const auto& v : values) ptrs.push_back(v.c_str());
   // HDF5 converts the string pointers through a buffer it allocates zeroed, 1 MiB by default:
   // size it to the table (a few names), not 1 MiB per table (a tenth of a small run's writing)
-  Handle dxpl(H5Pcreate(H5P_DATASET_XFER), H5Pclose);
-  H5Pset_buffer(dxpl, std::clamp<std::size_t>(n * 64, 4096, std::size_t{1} << 20), nullptr,
-                nullptr);
+  Handle dxpl(check_id(H5Pcreate(H5P_DATASET_XFER), ctx, "create transfer list"), H5Pclose);
+  check(H5Pset_buffer(dxpl, std::clamp<std::size_t>(n * 64, 4096, std::size_t{1} << 20), nullptr,
+                      nullptr),
+        ctx, "size the conversion buffer");
   if (n > 0) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, dxpl, ptrs.data()), ctx, "write strings");
 }
 
