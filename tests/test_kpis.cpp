@@ -1553,3 +1553,33 @@ TEST(Kpis, CopiedAndMovedLogsIndexTheirOwnRows) {
   EXPECT_FALSE(copy.rows_of(E::nps).has_value());  // NOLINT(bugprone-use-after-move)
   EXPECT_FALSE(log.rows_of(static_cast<E>(eventlog::kEventTypeCount)).has_value());
 }
+
+// The memo of component KPIs computes a (computation, parameters' KPI, population) once, and
+// keeps apart what differs in any of the three.
+TEST(Kpis, MemoComputesEachComponentOncePerPopulationAndDefinition) {
+  kpi::KpiMemo memo;
+  const std::vector<std::uint32_t> a{0, 1, 2}, b{0, 1, 2}, c{0, 1};
+  const kpi::KpiDef* lifespan = kpi::find_kpi("avg_customer_lifespan");
+  const kpi::KpiDef* clv = kpi::find_kpi("clv");
+  ASSERT_TRUE(lifespan && clv);
+  int calls = 0;
+  auto compute = [&](double v) {
+    return [&calls, v] {
+      ++calls;
+      kpi::Result r;
+      r.value = v;
+      return r;
+    };
+  };
+  int tag1 = 0, tag2 = 0;  // two computations, told apart by address
+  EXPECT_EQ(memo.get(&tag1, nullptr, a, compute(1)).value, 1);
+  EXPECT_EQ(memo.get(&tag1, nullptr, a, compute(99)).value, 1);  // kept, not computed again
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(memo.get(&tag1, nullptr, b, compute(2)).value, 2);   // another population
+  EXPECT_EQ(memo.get(&tag1, nullptr, c, compute(3)).value, 3);   // a shorter one
+  EXPECT_EQ(memo.get(&tag2, nullptr, a, compute(4)).value, 4);   // another computation
+  EXPECT_EQ(memo.get(&tag1, lifespan, a, compute(5)).value, 5);  // another definition's params
+  EXPECT_EQ(memo.get(&tag1, clv, a, compute(6)).value, 6);
+  EXPECT_EQ(memo.get(&tag1, lifespan, a, compute(7)).value, 5);
+  EXPECT_EQ(calls, 6);
+}

@@ -19,6 +19,14 @@ namespace journeysim::kpi {
 
 namespace {
 
+// A component KPI through the run's memo when there is one: `f` reads no parameters, or, with
+// `reads_params`, those of x.def only (so the key includes x.def).
+Result memoized(const Context& x, Result (*f)(const Context&), bool reads_params) {
+  if (!x.memo) return f(x);
+  return x.memo->get(reinterpret_cast<const void*>(f), reads_params ? &x.def : nullptr, x.customers,
+                     [&] { return f(x); });
+}
+
 using E = EventType;
 constexpr double kMonthDays = 365.25 / 12.0;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -282,7 +290,7 @@ std::size_t converted_count(const Context& x, std::int64_t from = INT64_MIN,
 
 // ---------------------------------------------------------------- the KPIs
 
-Result lifespan(const Context& x) {
+Result lifespan_of(const Context& x) {
   std::vector<double> t;
   std::vector<std::uint8_t> ev;
   std::vector<double> churned_only;
@@ -317,6 +325,10 @@ Result lifespan(const Context& x) {
   }
   r.tables.push_back(std::move(curve));
   return r;
+}
+// (shared by avg_customer_lifespan and clv_survival, which calls it with that KPI's definition)
+Result lifespan(const Context& x) {
+  return memoized(x, &lifespan_of, true);
 }
 
 Result response_time(const Context& x, E from, E to, const std::string& what) {
@@ -828,7 +840,7 @@ Result time_in_stage(const Context& x) {
 }
 
 // --- retention
-Result monthly_churn(const Context& x) {
+Result monthly_churn_of(const Context& x) {
   const int K = n_months(x.log);
   std::vector<double> rates;
   double churned_total = 0, exposure = 0;
@@ -867,6 +879,10 @@ Result monthly_churn(const Context& x) {
   r.n = exposure;
   r.extra = {{"months", static_cast<double>(rates.size())}, {"pooled", churned_total / exposure}};
   return r;
+}
+// (shared by monthly_churn_rate and the churn-based CLVs)
+Result monthly_churn(const Context& x) {
+  return memoized(x, &monthly_churn_of, false);
 }
 
 Result revenue_retention(const Context& x, bool net) {
@@ -996,7 +1012,7 @@ Result mrr_series(const Context& x) {
   return r;
 }
 
-Result arpa(const Context& x) {
+Result arpa_of(const Context& x) {
   if (Result s = need_subscription(x); !s.available) return s;
   double m = 0, p = 0;
   for (auto c : x.customers) {
@@ -1005,6 +1021,10 @@ Result arpa(const Context& x) {
     p += v > 0;
   }
   return ratio(m, p, "paying customers at the end");
+}
+// (shared by arpa and the CLVs and CAC payback built on it)
+Result arpa(const Context& x) {
+  return memoized(x, &arpa_of, false);
 }
 
 Result expansion(const Context& x) {
@@ -1936,6 +1956,18 @@ std::vector<KpiDef> build() {
 }
 
 }  // namespace
+
+Result KpiMemo::get(const void* what, const KpiDef* def, std::span<const std::uint32_t> population,
+                    const std::function<Result()>& compute) {
+  const Key key{what, def, population.data(), population.size()};
+  {
+    std::lock_guard lock(mutex_);
+    if (auto it = results_.find(key); it != results_.end()) return it->second;
+  }
+  Result r = compute();  // outside the lock: a KPI may run parallel loops of its own
+  std::lock_guard lock(mutex_);
+  return results_.try_emplace(key, std::move(r)).first->second;
+}
 
 double Context::num(const std::string& param) const {
   std::string s = str(param);

@@ -139,6 +139,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   for (const KpiDef* d : defs)
     for (const auto& g : rep.groups)
       for (int r = 0; r < rep.replications; ++r) jobs.push_back({d, g, r, {}});
+  KpiMemo memo;  // components shared by several KPIs, computed once per population
   tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
     Job& job = jobs[j];
     const KpiDef& d = *job.def;
@@ -152,7 +153,8 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
       job.result = Result::unavailable("the log has no channel table (spend, impressions, clicks)");
       return;
     }
-    Context ctx{log, pop.at(job.group)[job.rep], d, opt.params, rows_for(job.group, job.rep)};
+    Context ctx{log,        pop.at(job.group)[job.rep],   d,
+                opt.params, rows_for(job.group, job.rep), &memo};
     job.result = d.compute(ctx);
     if (job.result.available && !std::isfinite(job.result.value))
       job.result =

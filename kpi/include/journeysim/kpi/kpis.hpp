@@ -5,9 +5,11 @@
 #pragma once
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "journeysim/kpi/log.hpp"
@@ -54,6 +56,22 @@ const char* direction_phrase(Direction d);
 using Params = std::map<std::string, std::string>;
 
 struct KpiDef;
+
+// Results of the parameter-free component KPIs (ARPA, monthly churn, lifespan) that several KPIs
+// are built on (the CLVs, CAC payback), kept for one score run so that each is computed once per
+// population instead of once per KPI that uses it. Thread-safe; two first calls at once may both
+// compute (the same value): none waits for another.
+class KpiMemo {
+ public:
+  // `what` names the computation, `def` the KPI whose parameters it reads (nullptr: none).
+  Result get(const void* what, const KpiDef* def, std::span<const std::uint32_t> population,
+             const std::function<Result()>& compute);
+
+ private:
+  using Key = std::tuple<const void*, const KpiDef*, const std::uint32_t*, std::size_t>;
+  std::mutex mutex_;
+  std::map<Key, Result> results_;
+};
 struct Context {
   const Log& log;
   std::span<const std::uint32_t> customers;  // the population (a group of a breakdown)
@@ -62,6 +80,7 @@ struct Context {
   // channel-day rows in scope (all rows, or those of the group's channel/market); nullopt when
   // the breakdown cannot attribute channel rows (segment, plan, cohort).
   std::optional<std::vector<const ChannelDay*>> channel_rows;
+  KpiMemo* memo = nullptr;  // shared component results (nullptr: computed every time)
   double num(const std::string& param) const;
   std::string str(const std::string& param) const;
 };
