@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -18,6 +19,15 @@
 namespace journeysim::kpi {
 
 namespace {
+
+// std::to_string(double) ("%f": fixed, 6 decimals) through std::to_chars, which the standard
+// defines as printf's conversion: the same text without a vsnprintf per value (a KM curve's
+// labels were 4% of score's instructions).
+std::string fixed6(double v) {
+  char buf[400];  // enough for any double in fixed notation with 6 decimals
+  const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 6);
+  return std::string(buf, res.ptr);
+}
 
 // A component KPI through the run's memo when there is one: `f` reads no parameters, or, with
 // `reads_params`, those of x.def only (so the key includes x.def).
@@ -320,7 +330,7 @@ Result lifespan_of(const Context& x) {
              {"mean_of_churned_only_biased", mean_of(churned_only)}};
   ResultTable curve{"survival", "day", {}, {"survival", "lower", "upper", "at_risk"}, {}};
   for (const auto& p : km.points) {
-    curve.row_labels.push_back(std::to_string(p.t));
+    curve.row_labels.push_back(fixed6(p.t));
     curve.cells.push_back({p.survival, p.lower, p.upper, static_cast<double>(p.n_risk)});
   }
   r.tables.push_back(std::move(curve));

@@ -116,18 +116,27 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   }
   if (opt.by.empty() && pop.empty()) pop["all"].resize(rep.replications);
   for (auto& [g, v] : pop) rep.groups.push_back(g);
-  // channel rows in scope per (group, replication)
-  auto rows_for = [&](const std::string& g,
-                      int r) -> std::optional<std::vector<const ChannelDay*>> {
-    if (!(opt.by.empty() || opt.by == "channel" || opt.by == "market")) return std::nullopt;
-    std::vector<const ChannelDay*> rows;
+  // channel rows in scope per (group, replication), in table order, made once (not per KPI):
+  // every row of the replication ungrouped, the group's own with --by channel or market, none
+  // attributable for the other breakdowns
+  const bool attributable = opt.by.empty() || opt.by == "channel" || opt.by == "market";
+  std::map<std::string, std::vector<std::vector<const ChannelDay*>>> rows_by;
+  if (attributable) {
+    for (const auto& g : rep.groups) rows_by[g].resize(rep.replications);
     for (const auto& d : log.channels) {
-      if (d.replication != first + r) continue;
-      if (opt.by == "channel" && log.name("channels", d.channel) != g) continue;
-      if (opt.by == "market" && std::to_string(d.market) != g) continue;
-      rows.push_back(&d);
+      const int r = d.replication - first;
+      if (r < 0 || r >= rep.replications) continue;
+      if (opt.by.empty()) {
+        for (auto& [g, v] : rows_by) v[r].push_back(&d);
+        continue;
+      }
+      const std::string g =
+          opt.by == "channel" ? log.name("channels", d.channel) : std::to_string(d.market);
+      if (auto it = rows_by.find(g); it != rows_by.end()) it->second[r].push_back(&d);
     }
-    return rows;
+  }
+  auto rows_for = [&](const std::string& g, int r) -> const std::vector<const ChannelDay*>* {
+    return attributable ? &rows_by.at(g)[r] : nullptr;
   };
   struct Job {
     const KpiDef* def;

@@ -77,9 +77,9 @@ struct Context {
   std::span<const std::uint32_t> customers;  // the population (a group of a breakdown)
   const KpiDef& def;
   const Params& params;
-  // channel-day rows in scope (all rows, or those of the group's channel/market); nullopt when
+  // channel-day rows in scope (all rows, or those of the group's channel/market); nullptr when
   // the breakdown cannot attribute channel rows (segment, plan, cohort).
-  std::optional<std::vector<const ChannelDay*>> channel_rows;
+  const std::vector<const ChannelDay*>* channel_rows = nullptr;
   KpiMemo* memo = nullptr;  // shared component results (nullptr: computed every time)
   double num(const std::string& param) const;
   std::string str(const std::string& param) const;
