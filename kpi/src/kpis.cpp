@@ -895,23 +895,37 @@ Result monthly_churn(const Context& x) {
   return memoized(x, &monthly_churn_of, false);
 }
 
-Result revenue_retention(const Context& x, bool net) {
-  if (Result s = need_subscription(x); !s.available) return s;
+// The month sums both revenue retentions are made of, from one MRR replay per customer: per
+// whole month k, the MRR at its start of the customers paying then (row 0), and theirs at its end
+// (row 1, net) and capped at the start (row 2, gross). A Result's table so that the run's memo
+// keeps it for the other retention KPI.
+Result retention_sums_of(const Context& x) {
   const int K = n_months(x.log);
-  std::vector<double> rates;
   std::vector<std::int64_t> bounds;
   for (int k = 0; k <= K; ++k) bounds.push_back(month_start(x.log, k));
-  std::vector<double> mrr(bounds.size()), m0(K, 0), m1(K, 0);
+  std::vector<double> mrr(bounds.size()), m0(K, 0), net(K, 0), gross(K, 0);
   for (auto c : x.customers) {
     replay_at(x, c, bounds, 0.0, mrr_step, mrr.data());
     for (int k = 0; k < K; ++k) {
       const double s = mrr[k], e = mrr[k + 1];
       if (s <= 0) continue;
       m0[k] += s;
-      m1[k] += net ? e : std::min(e, s);
+      net[k] += e;
+      gross[k] += std::min(e, s);
     }
   }
-  for (int k = 0; k < K; ++k)
+  Result r;
+  r.tables.push_back({"sums", "", {}, {}, {std::move(m0), std::move(net), std::move(gross)}});
+  return r;
+}
+
+Result revenue_retention(const Context& x, bool net) {
+  if (Result s = need_subscription(x); !s.available) return s;
+  const Result sums = memoized(x, &retention_sums_of, false);
+  const std::vector<double>& m0 = sums.tables[0].cells[0];
+  const std::vector<double>& m1 = sums.tables[0].cells[net ? 1 : 2];
+  std::vector<double> rates;
+  for (std::size_t k = 0; k < m0.size(); ++k)
     if (m0[k] > 0) rates.push_back(m1[k] / m0[k]);
   if (rates.empty()) return Result::unavailable("no MRR at the start of any month");
   Result r;
