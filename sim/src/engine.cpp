@@ -216,10 +216,8 @@ class Market {
     int days = static_cast<int>(std::ceil(s.horizon_days));
     for (int d = 0; d < days; ++d) sum += season(d + 0.5) * std::min(1.0, s.horizon_days - d);
     season_norm_ = sum > 0 ? sum : 1;
-    for (const auto& p : s.playbooks) {
-      if (p.inactive_days > 0) has_inactivity_ = true;
+    for (const auto& p : s.playbooks)
       if (p.inactive_days > 0) min_inactive_days_ = std::min(min_inactive_days_, p.inactive_days);
-    }
     playbooks_by_event_.resize(eventlog::kEventTypeCount);
     for (std::size_t i = 0; i < s.playbooks.size(); ++i)
       if (s.playbooks[i].on_event >= 0) playbooks_by_event_[s.playbooks[i].on_event].push_back(i);
@@ -714,7 +712,7 @@ class Market {
     save(c, Purpose::tasks, st, o);
     enter_stage(c, o, idx, t, 0);
     schedule_ticket(c, t, o);
-    if (has_inactivity_) arm_inactivity(c, t);
+    if (has_inactivity()) arm_inactivity(c, t);
   }
 
   void arm_inactivity(Customer& c, double t) {
@@ -842,7 +840,7 @@ class Market {
         save(c, Purpose::login, st, o);
         if (!ok) break;
         c.last_login = t;
-        if (has_inactivity_) {
+        if (has_inactivity()) {
           // arm_inactivity with no inactivity playbook fired yet in this spell, which is the
           // shortest one from now (t + d is monotone in d); a loop over every playbook at
           // every login was a twentieth of the run
@@ -1332,8 +1330,8 @@ class Market {
   std::int32_t n_epochs_ = 0;
   double season_norm_ = 1;
   std::vector<double> season_table_;
-  bool has_inactivity_ = false;
   double min_inactive_days_ = kInf;  // the shortest inactive_days of the inactivity playbooks
+  bool has_inactivity() const { return min_inactive_days_ < kInf; }
   std::vector<Customer> customers_;
   std::vector<BlockOut> blocks_;  // per-epoch output of the parallel phase, reused
   std::vector<Request> requests_;
