@@ -17,18 +17,6 @@
 namespace journeysim::eventlog::shuffle {
 
 #if defined(JOURNEYSIM_SHUFFLE16)
-template <int Rounds, std::size_t Size>
-inline void rotate_rounds(__m128i (&r)[Size]) {
-  for (int round = 0; round < Rounds; ++round) {
-    __m128i t[Size];
-    for (std::size_t k = 0; k < Size / 2; ++k) {
-      t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + Size / 2]);
-      t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + Size / 2]);
-    }
-    for (std::size_t k = 0; k < Size; ++k) r[k] = t[k];
-  }
-}
-
 // 16 contiguous elements at `in` -> byte j of element i at out[j * n + i].
 template <std::size_t Size>
 inline void shuffle16(const unsigned char* in, std::size_t n, unsigned char* out) {
@@ -36,7 +24,14 @@ inline void shuffle16(const unsigned char* in, std::size_t n, unsigned char* out
   __m128i r[Size];
   for (std::size_t k = 0; k < Size; ++k)
     r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + 16 * k));
-  rotate_rounds<4>(r);
+  for (int round = 0; round < 4; ++round) {  // log2(16) rotations of the index by one bit
+    __m128i t[Size];
+    for (std::size_t k = 0; k < Size / 2; ++k) {
+      t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + Size / 2]);
+      t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + Size / 2]);
+    }
+    for (std::size_t k = 0; k < Size; ++k) r[k] = t[k];
+  }
   for (std::size_t j = 0; j < Size; ++j)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out + j * n), r[j]);
 }
