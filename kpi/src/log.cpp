@@ -201,28 +201,18 @@ class CustomerIndex {
   std::unordered_map<std::uint64_t, std::size_t> hash_;
 };
 
-}  // namespace
-
-Log load_event_log(const std::string& path) {
-  eventlog::EventLogReader r(path);
-  const auto& m = r.metadata();
-  Log log;
-  log.source = path;
+void set_header(Log& log, const eventlog::Metadata& m, const std::string& source) {
+  log.source = source;
   log.scenario_name = m.scenario_name;
   log.start = m.start_time;
   log.end = m.start_time + static_cast<std::int64_t>(m.horizon_days * 86400.0 + 0.5);
   log.replications = m.replications;
   log.first_replication = m.first_replication;
   log.names = m.names;
-  // the file's enum must agree with this build's event types
-  const auto& tn = r.event_type_names();
-  for (std::size_t i = 0; i < tn.size() && i < eventlog::kEventTypeCount; ++i)
-    if (tn[i] != eventlog::kEventTypeNames[i])
-      throw std::runtime_error(path + ": event type " + std::to_string(i) + " is '" + tn[i] +
-                               "' in the file but '" + std::string(eventlog::kEventTypeNames[i]) +
-                               "' in this build");
-  auto rows = r.read_customers();
-  log.customers.reserve(rows.size());
+}
+
+void add_customers(Log& log, std::span<const eventlog::CustomerRow> rows) {
+  log.customers.reserve(log.customers.size() + rows.size());
   for (const auto& c : rows) {
     CustomerInfo ci;
     ci.id = c.id;
@@ -238,6 +228,40 @@ Log load_event_log(const std::string& path) {
     ci.end = c.end_time;
     log.customers.push_back(ci);
   }
+}
+
+void add_channels(Log& log, std::span<const eventlog::ChannelDayRow> rows) {
+  for (const auto& c : rows) {
+    ChannelDay d;
+    d.market = c.market;
+    d.replication = c.replication;
+    d.channel = c.channel;
+    d.day = c.day_start;
+    d.spend = c.spend;
+    d.impressions = c.impressions;
+    d.clicks = c.clicks;
+    d.engaged = c.engaged;
+    d.leads = c.leads;
+    log.channels.push_back(d);
+  }
+  log.has_channel_table = true;
+}
+
+}  // namespace
+
+Log load_event_log(const std::string& path) {
+  eventlog::EventLogReader r(path);
+  const auto& m = r.metadata();
+  Log log;
+  set_header(log, m, path);
+  // the file's enum must agree with this build's event types
+  const auto& tn = r.event_type_names();
+  for (std::size_t i = 0; i < tn.size() && i < eventlog::kEventTypeCount; ++i)
+    if (tn[i] != eventlog::kEventTypeNames[i])
+      throw std::runtime_error(path + ": event type " + std::to_string(i) + " is '" + tn[i] +
+                               "' in the file but '" + std::string(eventlog::kEventTypeNames[i]) +
+                               "' in this build");
+  add_customers(log, r.read_customers());
   const CustomerIndex index(log.customers);
   const std::uint64_t n = r.event_count();
   const std::size_t n_customers = log.customers.size();
@@ -333,20 +357,61 @@ Log load_event_log(const std::string& path) {
       for (std::size_t t = 0; t < counts.size(); ++t) log.type_counts[t] += counts[t];
   }
   sort_per_customer(log);
-  for (const auto& c : r.read_channels()) {
-    ChannelDay d;
-    d.market = c.market;
-    d.replication = c.replication;
-    d.channel = c.channel;
-    d.day = c.day_start;
-    d.spend = c.spend;
-    d.impressions = c.impressions;
-    d.clicks = c.clicks;
-    d.engaged = c.engaged;
-    d.leads = c.leads;
-    log.channels.push_back(d);
+  add_channels(log, r.read_channels());
+  return log;
+}
+
+Log log_from_rows(const eventlog::Metadata& m, const std::string& source,
+                  std::span<const eventlog::CustomerRow> customers,
+                  std::span<const std::vector<eventlog::Event>> blocks,
+                  std::span<const eventlog::ChannelDayRow> channels) {
+  Log log;
+  set_header(log, m, source);
+  add_customers(log, customers);
+  const CustomerIndex index(log.customers);
+  const std::size_t n_customers = log.customers.size();
+  std::uint64_t n = 0;
+  for (const auto& b : blocks) n += b.size();
+  // the customer of every event, in output order (as load_event_log's pass 1)
+  Column<std::uint32_t> cust(n);
+  {
+    std::uint64_t row = 0;
+    CustomerIndex::Cache cache;
+    for (const auto& b : blocks)
+      for (const auto& e : b) {
+        const std::int64_t c = index.find(e.replication, e.customer, cache);
+        if (c < 0)
+          throw std::runtime_error(source + ": event row " + std::to_string(row) +
+                                   " names customer " + std::to_string(e.customer) +
+                                   " absent from the customers");
+        cust[row++] = static_cast<std::uint32_t>(c);
+      }
   }
-  log.has_channel_table = true;
+  log.offsets.assign(n_customers + 1, 0);
+  for (std::uint64_t i = 0; i < n; ++i) ++log.offsets[cust[i] + 1];
+  for (std::size_t c = 0; c < n_customers; ++c) log.offsets[c + 1] += log.offsets[c];
+  // scattered to each customer's slice in output order (stable), as load_event_log's pass 2
+  log.time.resize(n);
+  log.type.resize(n);
+  log.arg.resize(n);
+  log.value.resize(n);
+  Column<std::uint64_t> pos(log.offsets.begin(), log.offsets.end() - 1);
+  std::uint64_t row = 0;
+  for (const auto& b : blocks)
+    for (const auto& e : b) {
+      const auto t = static_cast<std::uint8_t>(e.type);
+      if (t >= eventlog::kEventTypeCount)
+        throw std::runtime_error(source + ": unknown event type " + std::to_string(t) +
+                                 " in event row " + std::to_string(row));
+      ++log.type_counts[t];
+      const std::uint64_t p = pos[cust[row++]]++;
+      log.time[p] = e.time;
+      log.type[p] = t;
+      log.arg[p] = e.arg;
+      log.value[p] = e.value;
+    }
+  sort_per_customer(log);
+  add_channels(log, channels);
   return log;
 }
 

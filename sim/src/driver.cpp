@@ -64,27 +64,57 @@ std::string options_json(const Scenario& s, const DriverOptions& o) {
 
 }  // namespace
 
+eventlog::Metadata run_metadata(const Scenario& scenario, const DriverOptions& options) {
+  eventlog::Metadata meta;
+  meta.scenario_name = scenario.name;
+  meta.scenario_text = scenario.resolved_text;
+  meta.seed = scenario.seed;
+  meta.version = kVersion;
+  meta.command_line = options.command_line;
+  meta.options_json = options_json(scenario, options);
+  meta.start_time = scenario.start_time;
+  meta.horizon_days = scenario.horizon_days;
+  meta.markets = options.run.markets;
+  meta.replications = options.run.replications;
+  meta.first_replication = options.run.first_replication;
+  meta.part = std::to_string(options.run.part_index) + "/" + std::to_string(options.run.part_count);
+  meta.names = name_tables(scenario);
+  return meta;
+}
+
+MemoryRun run_to_memory(const Scenario& scenario, const DriverOptions& options) {
+  class MemorySink : public EventSink {
+   public:
+    explicit MemorySink(MemoryRun& r) : r_(r) {}
+    void events(std::span<const eventlog::Event> e) override {
+      if (!e.empty()) r_.events.emplace_back(e.begin(), e.end());
+    }
+    void take_events(std::vector<eventlog::Event>&& e) override {
+      if (!e.empty()) r_.events.push_back(std::move(e));
+    }
+    void customers(std::span<const eventlog::CustomerRow> c) override {
+      r_.customers.insert(r_.customers.end(), c.begin(), c.end());
+    }
+    void channels(std::span<const eventlog::ChannelDayRow> c) override {
+      r_.channels.insert(r_.channels.end(), c.begin(), c.end());
+    }
+
+   private:
+    MemoryRun& r_;
+  };
+  MemoryRun run;
+  run.meta = run_metadata(scenario, options);
+  MemorySink sink(run);
+  run.stats = simulate(scenario, options.run, sink);
+  return run;
+}
+
 DriverResult run_to_file(const Scenario& scenario, const DriverOptions& options) {
   auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<eventlog::EventLogWriter> writer;
-  if (!options.output.empty()) {
-    eventlog::Metadata meta;
-    meta.scenario_name = scenario.name;
-    meta.scenario_text = scenario.resolved_text;
-    meta.seed = scenario.seed;
-    meta.version = kVersion;
-    meta.command_line = options.command_line;
-    meta.options_json = options_json(scenario, options);
-    meta.start_time = scenario.start_time;
-    meta.horizon_days = scenario.horizon_days;
-    meta.markets = options.run.markets;
-    meta.replications = options.run.replications;
-    meta.first_replication = options.run.first_replication;
-    meta.part =
-        std::to_string(options.run.part_index) + "/" + std::to_string(options.run.part_count);
-    meta.names = name_tables(scenario);
-    writer = std::make_unique<eventlog::EventLogWriter>(options.output, meta, options.writer);
-  }
+  if (!options.output.empty())
+    writer = std::make_unique<eventlog::EventLogWriter>(
+        options.output, run_metadata(scenario, options), options.writer);
   WriterSink sink(writer.get());
   RunOptions ro = options.run;
   const bool show = options.progress && isatty(STDERR_FILENO);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "journeysim/eventlog/schema.hpp"
+#include "journeysim/eventlog/writer.hpp"
 
 namespace journeysim::kpi {
 
@@ -128,6 +129,15 @@ struct Log {
 
 // Reads a journeysim HDF5 event log. Errors name the file.
 Log load_event_log(const std::string& path);
+
+// The Log that load_event_log would read from a file holding these rows and metadata, built in
+// memory: a sweep scores each task's simulated events without writing and reloading a file.
+// Events are given as the blocks a run produced, in output order. `source` names the rows in
+// errors and in Log::source.
+Log log_from_rows(const eventlog::Metadata& meta, const std::string& source,
+                  std::span<const eventlog::CustomerRow> customers,
+                  std::span<const std::vector<eventlog::Event>> event_blocks,
+                  std::span<const eventlog::ChannelDayRow> channels);
 
 // Builds a Log from events in any order. Customers are created on first mention; their
 // created/converted/churned times are derived from events unless given.

@@ -27,4 +27,18 @@ std::map<std::string, std::vector<std::string>> name_tables(const Scenario& s);
 
 DriverResult run_to_file(const Scenario& scenario, const DriverOptions& options);
 
+// The /meta a run of `scenario` with `options` records (what run_to_file writes).
+eventlog::Metadata run_metadata(const Scenario& scenario, const DriverOptions& options);
+
+// A run kept in memory: the rows run_to_file would write, in the same order (a sweep task's
+// output, scored without a file: kpi::log_from_rows).
+struct MemoryRun {
+  eventlog::Metadata meta;
+  std::vector<eventlog::CustomerRow> customers;
+  std::vector<std::vector<eventlog::Event>> events;  // blocks in output order
+  std::vector<eventlog::ChannelDayRow> channels;
+  RunStats stats;
+};
+MemoryRun run_to_memory(const Scenario& scenario, const DriverOptions& options);
+
 }  // namespace journeysim::sim

@@ -1,0 +1,234 @@
+#include "journeysim/sweep/journal.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace journeysim::sweep {
+
+namespace {
+
+constexpr char kMagic[8] = {'J', 'S', 'W', 'J', 'R', 'N', 'L', '1'};
+constexpr std::uint32_t kRecordMagic = 0x5245434a;  // "JCER"
+
+std::uint64_t fnv1a(const char* p, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  for (std::size_t i = 0; i < n; ++i) {
+    h ^= static_cast<unsigned char>(p[i]);
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+template <class T>
+void put(std::string& b, T v) {
+  b.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+void put_str(std::string& b, const std::string& s) {
+  put<std::uint32_t>(b, static_cast<std::uint32_t>(s.size()));
+  b += s;
+}
+
+class Cursor {
+ public:
+  Cursor(const char* p, std::size_t n) : p_(p), n_(n) {}
+  template <class T>
+  bool get(T& v) {
+    if (n_ - i_ < sizeof v) return false;
+    std::memcpy(&v, p_ + i_, sizeof v);
+    i_ += sizeof v;
+    return true;
+  }
+  bool get_str(std::string& s) {
+    std::uint32_t len = 0;
+    if (!get(len) || n_ - i_ < len) return false;
+    s.assign(p_ + i_, len);
+    i_ += len;
+    return true;
+  }
+  std::size_t pos() const { return i_; }
+
+ private:
+  const char* p_;
+  std::size_t n_, i_ = 0;
+};
+
+std::string header_bytes(const JournalHeader& h) {
+  std::string b(kMagic, sizeof kMagic);
+  put(b, h.fingerprint);
+  put(b, h.tasks);
+  put(b, h.kpis);
+  put_str(b, h.build);
+  put_str(b, h.sweep);
+  put(b, fnv1a(b.data(), b.size()));
+  return b;
+}
+
+void write_all(int fd, const std::string& b, const std::string& path) {
+  std::size_t done = 0;
+  while (done < b.size()) {
+    ssize_t w = ::write(fd, b.data() + done, b.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0)
+      throw std::runtime_error(path + ": cannot write the sweep journal: " + std::strerror(errno));
+    done += static_cast<std::size_t>(w);
+  }
+}
+
+}  // namespace
+
+JournalWriter::JournalWriter(const std::string& path, const JournalHeader& header)
+    : path_(path), kpis_(header.kpis) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0)
+    throw std::runtime_error(path + ": cannot create the sweep journal: " + std::strerror(errno));
+  write_all(fd_, header_bytes(header), path_);
+  ::fsync(fd_);
+}
+
+JournalWriter::~JournalWriter() {
+  if (fd_ >= 0) {
+    ::fsync(fd_);
+    ::close(fd_);
+  }
+}
+
+void JournalWriter::append(const TaskRecord& r) {
+  if (r.kpis.size() != kpis_)
+    throw std::logic_error("journal record with " + std::to_string(r.kpis.size()) +
+                           " values, header says " + std::to_string(kpis_));
+  std::string payload;
+  put(payload, r.task);
+  put<std::uint8_t>(payload, r.failed ? 1 : 0);
+  put(payload, r.events);
+  put(payload, r.seconds);
+  for (double v : r.kpis) put(payload, v);
+  put_str(payload, r.error);
+  std::string b;
+  b.reserve(payload.size() + 16);
+  put(b, kRecordMagic);
+  put<std::uint32_t>(b, static_cast<std::uint32_t>(payload.size()));
+  b += payload;
+  put(b, fnv1a(payload.data(), payload.size()));
+  std::lock_guard lock(mutex_);
+  write_all(fd_, b, path_);  // one write(2) of O_APPEND: the record is whole or cut at the end
+}
+
+void JournalWriter::sync() {
+  std::lock_guard lock(mutex_);
+  ::fsync(fd_);
+}
+
+JournalScan read_journal(const std::string& path, const JournalHeader& expected,
+                         const std::function<void(const TaskRecord&)>& on_record) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(path + ": cannot open the sweep journal");
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  Cursor c(data.data(), data.size());
+  JournalHeader h;
+  char magic[sizeof kMagic];
+  bool ok = data.size() >= sizeof kMagic;
+  if (ok) {
+    std::memcpy(magic, data.data(), sizeof kMagic);
+    ok = std::memcmp(magic, kMagic, sizeof kMagic) == 0;
+  }
+  if (!ok) throw std::runtime_error(path + ": not a journeysim sweep journal");
+  for (std::size_t i = 0; i < sizeof kMagic; ++i) c.get(magic[i]);
+  std::uint64_t sum = 0;
+  ok = c.get(h.fingerprint) && c.get(h.tasks) && c.get(h.kpis) && c.get_str(h.build) &&
+       c.get_str(h.sweep);
+  const std::size_t head_end = c.pos();
+  ok = ok && c.get(sum) && sum == fnv1a(data.data(), head_end);
+  JournalScan scan;
+  if (!ok) {
+    // a header cut short by a kill at the very start: the file holds no record
+    scan.damaged_tail = true;
+    return scan;
+  }
+  if (h.build != expected.build)
+    throw std::runtime_error(path + ": this journal was written by journeysim " + h.build +
+                             ", not by this build (" + expected.build +
+                             "): results of two builds are not mixed; start afresh with "
+                             "--restart (the journal is then discarded)");
+  if (h.fingerprint != expected.fingerprint || h.tasks != expected.tasks || h.kpis != expected.kpis)
+    throw std::runtime_error(
+        path + ": this journal belongs to a different sweep (" + h.sweep + ", " +
+        std::to_string(h.tasks) + " tasks) than " + expected.sweep + " (" +
+        std::to_string(expected.tasks) +
+        " tasks): the sweep file, its base scenario or the seed changed since it was written; "
+        "start afresh with --restart (the journal is then discarded) or write to another -o");
+  for (;;) {
+    std::uint32_t magic_r = 0, len = 0;
+    const std::size_t start = c.pos();
+    if (start == data.size()) break;
+    if (!c.get(magic_r) || magic_r != kRecordMagic || !c.get(len) ||
+        data.size() - c.pos() < static_cast<std::size_t>(len) + 8) {
+      scan.damaged_tail = true;
+      break;
+    }
+    const char* payload = data.data() + c.pos();
+    Cursor p(payload, len);
+    for (std::uint32_t i = 0; i < len; ++i) {
+      char skip;
+      c.get(skip);
+    }
+    std::uint64_t check = 0;
+    c.get(check);
+    if (check != fnv1a(payload, len)) {
+      scan.damaged_tail = true;
+      break;
+    }
+    TaskRecord r;
+    std::uint8_t failed = 0;
+    r.kpis.resize(h.kpis);
+    bool good = p.get(r.task) && p.get(failed) && p.get(r.events) && p.get(r.seconds);
+    for (auto& v : r.kpis) good = good && p.get(v);
+    good = good && p.get_str(r.error) && r.task < h.tasks;
+    if (!good) {
+      scan.damaged_tail = true;
+      break;
+    }
+    r.failed = failed != 0;
+    on_record(r);
+    ++scan.records;
+  }
+  return scan;
+}
+
+std::vector<std::string> journal_files(const std::string& dir, const std::string& prefix) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) return out;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() != ".jnl") continue;
+    if (!prefix.empty() && name.rfind(prefix + ".a", 0) != 0) continue;
+    out.push_back(e.path().string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string journal_name(const std::string& prefix, std::uint32_t attempt, int rank) {
+  char b[64];
+  std::snprintf(b, sizeof b, ".a%04u.r%05d.jnl", attempt, rank);
+  return prefix + b;
+}
+
+std::uint32_t next_attempt(const std::string& dir, const std::string& prefix) {
+  std::uint32_t best = 0;
+  for (const auto& f : journal_files(dir, prefix)) {
+    const std::string name = std::filesystem::path(f).filename().string();
+    const std::size_t a = prefix.size() + 2;
+    best = std::max<std::uint32_t>(best, static_cast<std::uint32_t>(std::atoi(name.c_str() + a)));
+  }
+  return best + 1;
+}
+
+}  // namespace journeysim::sweep
