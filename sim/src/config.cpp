@@ -1,5 +1,7 @@
 #include "journeysim/sim/config.hpp"
 
+#include "journeysim/common/text.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -283,6 +285,10 @@ void apply_override(ConfigNode& root, const std::string& assignment) {
       }
       if (!next) {
         std::string msg = "no list item named '" + p + "'";
+        std::vector<std::string> names;
+        for (const auto& item : cur->seq)
+          if (const ConfigNode* nm = item.find("name")) names.push_back(nm->scalar);
+        msg += common::did_you_mean(p, names);
         if (numeric) {
           msg += " (nor at that index: the list has ";
           msg += std::to_string(cur->seq.size());

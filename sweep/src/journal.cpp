@@ -133,6 +133,11 @@ JournalScan read_journal(const std::string& path, const JournalHeader& expected,
   Cursor c(data.data(), data.size());
   JournalHeader h;
   char magic[sizeof kMagic];
+  if (data.size() < sizeof kMagic && std::memcmp(data.data(), kMagic, data.size()) == 0) {
+    JournalScan empty;  // killed while the header was being written: no record
+    empty.damaged_tail = true;
+    return empty;
+  }
   bool ok = data.size() >= sizeof kMagic;
   if (ok) {
     std::memcpy(magic, data.data(), sizeof kMagic);

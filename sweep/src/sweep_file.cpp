@@ -385,11 +385,13 @@ SweepSpec load_sweep(const std::string& path) {
     s.kpis_default = false;
     std::vector<std::string> ids;
     for (const auto& d : kpi::registry()) ids.push_back(d.id);
-    for (const auto& id : s.kpis)
-      if (!kpi::find_kpi(id))
-        throw ScenarioError(kpis->pos, "kpis",
-                            "unknown KPI '" + id + "'" + common::did_you_mean(id, ids) +
-                                " (see `journeysim kpis`)");
+    for (std::size_t i = 0; i < s.kpis.size(); ++i)
+      if (!kpi::find_kpi(s.kpis[i]))
+        throw ScenarioError(
+            kpis->kind == ConfigNode::Kind::Seq && i < kpis->seq.size() ? kpis->seq[i].pos
+                                                                        : kpis->pos,
+            "kpis", "unknown KPI '" + s.kpis[i] + "'" + common::did_you_mean(s.kpis[i], ids) +
+                        " (see `journeysim kpis`)");
     if (s.kpis.empty()) throw ScenarioError(kpis->pos, "kpis", "expected at least one KPI id");
   } else {
     for (const auto& d : kpi::registry()) s.kpis.push_back(d.id);
@@ -511,8 +513,7 @@ SweepSpec load_sweep(const std::string& path) {
           m.find("expected a map") != std::string::npos)
         throw ScenarioError(at, key,
                             "path '" + f.path + "' is not a key of the scenario " +
-                                s.scenario_path + ": " +
-                                (e->key_path().empty() ? "" : e->key_path() + ": ") + m);
+                                s.scenario_path + ": " + m);
     }
   }
   if (s.settings.kind == DesignKind::points)
@@ -564,8 +565,7 @@ std::vector<std::string> point_overrides(const SweepSpec& s, std::uint64_t p) {
   const Factor& f = s.factors[which];
   throw ScenarioError({s.path, f.line, f.column}, "factor " + f.name,
                       "point " + std::to_string(p) + " (" + point_label(s, p) +
-                          "): the scenario rejects it: " +
-                          (e.key_path().empty() ? "" : e.key_path() + ": ") + bare(e));
+                          "): the scenario rejects it: " + bare(e));
 }
 }  // namespace
 
