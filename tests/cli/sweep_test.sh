@@ -196,6 +196,12 @@ assert all(len(x["points"]) == 18 for x in a["kpis"])
   csv=$("$BIN" sweep analyse "$WORK/s.h5" --format csv --kpi mrr) || fail "analyse csv"
   [ "$(head -1 <<<"$csv")" = "kpi,point,sales_agents,close_hour,tips_delay_days,mean,ci_low,ci_high,replications" ] || fail "csv header"
   [ "$(wc -l <<<"$csv")" -eq 19 ] || fail "csv rows"
+  # the tidy table for pandas/R
+  "$BIN" -q export "$WORK/s.h5" --csv "$WORK/csv" || fail "export --csv"
+  [ "$(head -1 "$WORK/csv/results.csv" | cut -d, -f1-8)" = "point,replication,sales_agents,close_hour,tips_delay_days,status,events,seconds" ] \
+    || fail "results.csv header: $(head -1 "$WORK/csv/results.csv")"
+  [ "$(wc -l <"$WORK/csv/results.csv")" -eq 73 ] || fail "results.csv rows"
+  [ "$(wc -l <"$WORK/csv/points.csv")" -eq 19 ] || fail "points.csv rows"
   err=$("$BIN" sweep analyse "$WORK/s.h5" --kpi no_such_kpi 2>&1) && fail "unknown KPI accepted"
   grep -q "no KPI 'no_such_kpi'" <<<"$err" || fail "message: $err"
   ;;
