@@ -127,34 +127,49 @@ void JournalWriter::sync() {
 
 JournalScan read_journal(const std::string& path, const JournalHeader& expected,
                          const std::function<void(const TaskRecord&)>& on_record) {
+  // Streamed record by record: memory holds one record, whatever the journal's size.
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open the sweep journal");
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Cursor c(data.data(), data.size());
-  JournalHeader h;
-  char magic[sizeof kMagic];
-  if (data.size() < sizeof kMagic && std::memcmp(data.data(), kMagic, data.size()) == 0) {
-    JournalScan empty;  // killed while the header was being written: no record
-    empty.damaged_tail = true;
-    return empty;
-  }
-  bool ok = data.size() >= sizeof kMagic;
-  if (ok) {
-    std::memcpy(magic, data.data(), sizeof kMagic);
-    ok = std::memcmp(magic, kMagic, sizeof kMagic) == 0;
-  }
-  if (!ok) throw std::runtime_error(path + ": not a journeysim sweep journal");
-  for (std::size_t i = 0; i < sizeof kMagic; ++i) c.get(magic[i]);
-  std::uint64_t sum = 0;
-  ok = c.get(h.fingerprint) && c.get(h.tasks) && c.get(h.kpis) && c.get_str(h.build) &&
-       c.get_str(h.sweep);
-  const std::size_t head_end = c.pos();
-  ok = ok && c.get(sum) && sum == fnv1a(data.data(), head_end);
   JournalScan scan;
-  if (!ok) {
-    // a header cut short by a kill at the very start: the file holds no record
+  std::string head(sizeof kMagic, '\0');
+  in.read(head.data(), sizeof kMagic);
+  const auto got = static_cast<std::size_t>(in.gcount());
+  if (std::memcmp(head.data(), kMagic, got) != 0)
+    throw std::runtime_error(path + ": not a journeysim sweep journal");
+  if (got < sizeof kMagic) {  // killed while the header was being written: no record
     scan.damaged_tail = true;
     return scan;
+  }
+  // the header: fixed fields, two strings, its checksum
+  auto read_bytes = [&](std::string& buf, std::size_t n) {
+    const std::size_t at = buf.size();
+    buf.resize(at + n);
+    in.read(buf.data() + at, static_cast<std::streamsize>(n));
+    return static_cast<std::size_t>(in.gcount()) == n;
+  };
+  bool ok = read_bytes(head, 8 + 8 + 4 + 4);
+  std::uint32_t len = 0;
+  if (ok) std::memcpy(&len, head.data() + head.size() - 4, 4);
+  ok = ok && len < (1u << 20) && read_bytes(head, len) && read_bytes(head, 4);
+  if (ok) std::memcpy(&len, head.data() + head.size() - 4, 4);
+  ok = ok && len < (1u << 20) && read_bytes(head, len);
+  std::uint64_t sum = 0;
+  std::string tail;
+  ok = ok && read_bytes(tail, 8);
+  if (ok) std::memcpy(&sum, tail.data(), 8);
+  ok = ok && sum == fnv1a(head.data(), head.size());
+  if (!ok) {  // a header cut short by a kill at the very start: the file holds no record
+    scan.damaged_tail = true;
+    return scan;
+  }
+  JournalHeader h;
+  {
+    Cursor c(head.data() + sizeof kMagic, head.size() - sizeof kMagic);
+    c.get(h.fingerprint);
+    c.get(h.tasks);
+    c.get(h.kpis);
+    c.get_str(h.build);
+    c.get_str(h.sweep);
   }
   if (h.build != expected.build)
     throw std::runtime_error(path + ": this journal was written by journeysim " + h.build +
@@ -168,30 +183,35 @@ JournalScan read_journal(const std::string& path, const JournalHeader& expected,
         std::to_string(expected.tasks) +
         " tasks): the sweep file, its base scenario or the seed changed since it was written; "
         "start afresh with --restart (the journal is then discarded) or write to another -o");
+  const std::size_t max_payload = 8 + 1 + 8 + 8 + 8 * std::size_t{h.kpis} + 4 + (1u << 20);
+  std::string rec;
+  TaskRecord r;
+  r.kpis.resize(h.kpis);
   for (;;) {
-    std::uint32_t magic_r = 0, len = 0;
-    const std::size_t start = c.pos();
-    if (start == data.size()) break;
-    if (!c.get(magic_r) || magic_r != kRecordMagic || !c.get(len) ||
-        data.size() - c.pos() < static_cast<std::size_t>(len) + 8) {
+    char frame[8];
+    in.read(frame, 8);
+    const auto n = in.gcount();
+    if (n == 0) break;  // the end, between records
+    std::uint32_t magic_r = 0;
+    std::memcpy(&magic_r, frame, 4);
+    std::memcpy(&len, frame + 4, 4);
+    if (n < 8 || magic_r != kRecordMagic || len > max_payload) {
       scan.damaged_tail = true;
       break;
     }
-    const char* payload = data.data() + c.pos();
-    Cursor p(payload, len);
-    for (std::uint32_t i = 0; i < len; ++i) {
-      char skip;
-      c.get(skip);
+    rec.clear();
+    if (!read_bytes(rec, len + 8)) {
+      scan.damaged_tail = true;
+      break;
     }
     std::uint64_t check = 0;
-    c.get(check);
-    if (check != fnv1a(payload, len)) {
+    std::memcpy(&check, rec.data() + len, 8);
+    if (check != fnv1a(rec.data(), len)) {
       scan.damaged_tail = true;
       break;
     }
-    TaskRecord r;
+    Cursor p(rec.data(), len);
     std::uint8_t failed = 0;
-    r.kpis.resize(h.kpis);
     bool good = p.get(r.task) && p.get(failed) && p.get(r.events) && p.get(r.seconds);
     for (auto& v : r.kpis) good = good && p.get(v);
     good = good && p.get_str(r.error) && r.task < h.tasks;
