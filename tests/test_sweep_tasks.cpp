@@ -28,9 +28,8 @@ std::string source(const std::string& rel) {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() /
-           ("journeysim-sweep-test-" + std::to_string(getpid()) + "-" +
-            std::to_string(reinterpret_cast<std::uintptr_t>(this)));
+    path = fs::temp_directory_path() / ("journeysim-sweep-test-" + std::to_string(getpid()) + "-" +
+                                        std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::create_directories(path);
   }
   ~TempDir() {
@@ -43,7 +42,8 @@ struct TempDir {
 // A small sweep over saas_b2b with every catalogue KPI (the default).
 std::string small_sweep(const TempDir& dir, const std::string& extra = "") {
   const std::string path = dir.file("s.yaml");
-  std::ofstream(path) << "format_version: 1\nname: t\nscenario: " << source("scenarios/saas_b2b.yaml")
+  std::ofstream(path) << "format_version: 1\nname: t\nscenario: "
+                      << source("scenarios/saas_b2b.yaml")
                       << "\nreplications: 2\ncustomers: 400\ndays: 90\n"
                       << "factors:\n  - {path: teams.sales.agents, levels: [1, 3]}\n"
                       << "  - {path: teams.sales.close_hour, range: [15, 22], count: 2}\n"
@@ -85,8 +85,7 @@ TEST(SweepTasks, InMemoryKpisEqualScoreOnTheWrittenLog) {
       ASSERT_EQ(s.id, spec.kpis[k]);
       const double file_value = s.values.empty() ? NAN : s.values[0];
       EXPECT_TRUE(same(rec.kpis[k], file_value))
-          << "task " << task << " " << s.id << ": memory " << rec.kpis[k] << " file "
-          << file_value;
+          << "task " << task << " " << s.id << ": memory " << rec.kpis[k] << " file " << file_value;
       available += std::isfinite(file_value);
     }
     EXPECT_GT(available, 30) << "most KPIs are computable on saas_b2b";
@@ -107,8 +106,8 @@ TEST(SweepTasks, LogFromRowsEqualsTheLoadedLog) {
   const kpi::Log a = kpi::load_event_log(d.output);
   d.output.clear();
   const sim::MemoryRun run = sim::run_to_memory(sc, d);
-  const kpi::Log b = kpi::log_from_rows(run.meta, "memory", run.customers, run.events,
-                                        run.channels);
+  const kpi::Log b =
+      kpi::log_from_rows(run.meta, "memory", run.customers, run.events, run.channels);
   ASSERT_EQ(a.customers.size(), b.customers.size());
   ASSERT_EQ(a.event_count(), b.event_count());
   EXPECT_GT(a.event_count(), 1000u);
@@ -133,7 +132,8 @@ TEST(SweepTasks, CommonRandomNumbersAcrossPoints) {
   // Points that differ only in the sales team share every customer's arrival: replication r of
   // every point uses the same streams, so the leads (arrivals) are identical.
   TempDir dir;
-  const sweep::SweepSpec spec = sweep::load_sweep(small_sweep(dir, "kpis: [lead_rate, conversion_rate]\n"));
+  const sweep::SweepSpec spec =
+      sweep::load_sweep(small_sweep(dir, "kpis: [lead_rate, conversion_rate]\n"));
   const auto a = sweep::run_task(spec, 0 * 2 + 1), b = sweep::run_task(spec, 3 * 2 + 1);
   EXPECT_EQ(a.kpis[0], b.kpis[0]) << "lead_rate does not depend on the sales team";
   EXPECT_NE(a.kpis[1], b.kpis[1]) << "conversion does";
@@ -210,20 +210,22 @@ TEST(SweepJournal, ACutAtAnyByteKeepsTheWholeRecordsBeforeIt) {
   std::uint64_t last = 0;
   for (std::size_t cut = 0; cut <= full; ++cut) {
     const std::string p = dir.file("cut.jnl");
-    std::ofstream(p, std::ios::binary | std::ios::trunc).write(bytes.data(),
-                                                                 static_cast<std::streamsize>(cut));
+    std::ofstream(p, std::ios::binary | std::ios::trunc)
+        .write(bytes.data(), static_cast<std::streamsize>(cut));
     std::uint64_t n = 0;
     auto s = sweep::read_journal(p, h, [&](const sweep::TaskRecord&) { ++n; });
     EXPECT_GE(n, last) << "cut at " << cut;
     last = n;
-    if (cut < full) EXPECT_TRUE(s.damaged_tail || n < 5) << "cut at " << cut;
+    if (cut < full) {
+      EXPECT_TRUE(s.damaged_tail || n < 5) << "cut at " << cut;
+    }
   }
   EXPECT_EQ(last, 5u);
   // a flipped byte inside a record stops the scan there (checksum)
   std::string flipped = bytes;
   flipped[full - 20] ^= 0x40;
-  std::ofstream(dir.file("flip.jnl"), std::ios::binary).write(flipped.data(),
-                                                              static_cast<std::streamsize>(full));
+  std::ofstream(dir.file("flip.jnl"), std::ios::binary)
+      .write(flipped.data(), static_cast<std::streamsize>(full));
   std::uint64_t n = 0;
   auto s = sweep::read_journal(dir.file("flip.jnl"), h, [&](const sweep::TaskRecord&) { ++n; });
   EXPECT_EQ(n, 4u);
@@ -294,8 +296,8 @@ TEST(SweepResults, WrittenFromJournalsInAnyOrderAndReadBack) {
   }
   sweep::RunInfo info;
   info.command_line = "test";
-  const auto sum = sweep::write_results(spec, {dir.file("a.jnl"), dir.file("b.jnl")},
-                                        dir.file("r.h5"), info);
+  const auto sum =
+      sweep::write_results(spec, {dir.file("a.jnl"), dir.file("b.jnl")}, dir.file("r.h5"), info);
   EXPECT_EQ(sum.tasks, 8u);
   EXPECT_EQ(sum.failed, 1u);
   EXPECT_TRUE(sum.dropped_kpis.empty()) << "KPIs asked for are kept even when all NaN";

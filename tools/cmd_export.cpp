@@ -12,7 +12,8 @@ struct State {
   std::string log, dir;
 };
 const bool registered = journeysim::cli::register_command(
-    30, "export", "Export an event log to CSV (events, customers, channels; ISO-8601 UTC times), or a sweep's "
+    30, "export",
+    "Export an event log to CSV (events, customers, channels; ISO-8601 UTC times), or a sweep's "
     "results (results.csv: one row per task, factor values and KPIs as columns)",
     [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
       auto st = std::make_shared<State>();
@@ -28,8 +29,7 @@ const bool registered = journeysim::cli::register_command(
           const auto s = sw::export_csv(sw::read_results(st->log), st->dir);
           if (!g.quiet)
             std::cout << "wrote results.csv (" << s.rows << " tasks), points.csv (" << s.points
-                      << " points), errors.csv (" << s.errors << " failed) to " << st->dir
-                      << "\n";
+                      << " points), errors.csv (" << s.errors << " failed) to " << st->dir << "\n";
           return 0;
         }
         journeysim::eventlog::EventLogReader log(st->log);

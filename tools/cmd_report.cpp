@@ -31,7 +31,8 @@ void write_sweep_report(const State& st) {
   auto not_for_sweeps = [&](const char* option, const char* what) {
     return std::runtime_error(st.input + ": " + option +
                               " applies to event logs only, and this is a sweep's results file "
-                              "(RESULTS.h5 of `journeysim sweep`); " + what);
+                              "(RESULTS.h5 of `journeysim sweep`); " +
+                              what);
   };
   if (!st.baseline.empty())
     throw not_for_sweeps("--baseline",

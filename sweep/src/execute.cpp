@@ -104,6 +104,19 @@ bool launched_by_mpi() {
   return false;
 }
 
+kpi::Log simulate_log(const sim::Scenario& scenario, std::uint32_t markets,
+                      std::uint16_t replication, std::uint64_t* events) {
+  sim::DriverOptions d;
+  d.run.threads = 0;  // the caller's arena decides
+  d.run.markets = markets;
+  d.run.replications = 1;
+  d.run.first_replication = replication;  // common random numbers: the same streams for r
+  sim::MemoryRun run = sim::run_to_memory(scenario, d);
+  if (events) *events = run.stats.events;
+  return kpi::log_from_rows(run.meta, scenario.name + " replication " + std::to_string(replication),
+                            run.customers, run.events, run.channels);
+}
+
 TaskRecord run_task(const SweepSpec& spec, std::uint64_t task) {
   TaskRecord rec;
   rec.task = task;
@@ -112,17 +125,8 @@ TaskRecord run_task(const SweepSpec& spec, std::uint64_t task) {
   const std::uint64_t point = task / spec.replications;
   const auto rep = static_cast<std::uint16_t>(task % spec.replications);
   try {
-    sim::Scenario sc = point_scenario(spec, point);
-    sim::DriverOptions d;
-    d.run.threads = 0;  // the caller's arena decides
-    d.run.markets = spec.markets;
-    d.run.replications = 1;
-    d.run.first_replication = rep;  // common random numbers: replication r of every point
-    sim::MemoryRun run = sim::run_to_memory(sc, d);
-    rec.events = run.stats.events;
-    kpi::Log log = kpi::log_from_rows(run.meta, "task " + std::to_string(task), run.customers,
-                                      run.events, run.channels);
-    run = {};  // the rows are in the Log now
+    const sim::Scenario sc = point_scenario(spec, point);
+    const kpi::Log log = simulate_log(sc, spec.markets, rep, &rec.events);
     kpi::ScoreOptions so;
     so.kpis = spec.kpis;
     so.params = spec.params;

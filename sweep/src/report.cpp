@@ -1,14 +1,15 @@
 #include "journeysim/sweep/report.hpp"
 
 #include <algorithm>
-#include <array>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <cstdio>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
 #include <string_view>
+#include <tuple>
 
 #include "journeysim/kpi/kpis.hpp"
 #include "journeysim/version.hpp"
@@ -30,7 +31,10 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 Format format_for_unit(const std::string& unit) {
   return unit.rfind("share", 0) == 0 ? Format::percent : Format::number;
 }
-std::string fmt(double v, Format f) { return svg::format_value(v, f); }  // "–" when not finite
+// A value as the event-log report writes it; "–" when it is not finite.
+std::string fmt(double v, Format f) {
+  return svg::format_value(v, f);
+}
 std::string fmt_ci(double lo, double hi, Format f) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) return "–";
   return "[" + fmt(lo, f) + ", " + fmt(hi, f) + "]";
@@ -220,7 +224,7 @@ struct BarChart {
   Format format = Format::number;
   std::vector<std::pair<std::string, std::string>> series;  // (name, colour)
   std::vector<BarGroup> groups;
-  double include_lo = 0, include_hi = 0;  // the axis covers at least these
+  double include_lo = 0, include_hi = 0;   // the axis covers at least these
   double clip_lo = -kInf, clip_hi = kInf;  // and at most these
   int width = 600;
 };
@@ -244,8 +248,8 @@ std::string render_bars(const BarChart& ch) {
     label_w = std::max(label_w, text_width(g.label, 12));
     for (const auto& b : g.bars) note_w = std::max(note_w, text_width(b.note, 11));
   }
-  label_w = std::min(label_w + 16, ch.width * 0.3);
   note_w = std::min(note_w + 14, ch.width * 0.3);
+  label_w = std::min(label_w + 16, ch.width - note_w - 16 - 240);  // at least 240 px of plot
   double lo = std::min(0.0, ch.include_lo), hi = std::max(0.0, ch.include_hi);
   for (const auto& g : ch.groups)
     for (const auto& b : g.bars)
@@ -270,9 +274,8 @@ std::string render_bars(const BarChart& ch) {
   const double bottom = y;
   for (std::size_t i = 0; i < ch.groups.size(); ++i)
     if (i % 2 == 0)
-      c.rect(0, group_top[i], ch.width, (i + 1 < group_top.size() ? group_top[i + 1] : bottom) -
-                                            group_top[i],
-             "", "stripe");
+      c.rect(0, group_top[i], ch.width,
+             (i + 1 < group_top.size() ? group_top[i + 1] : bottom) - group_top[i], "", "stripe");
   for (double v : t.values) {
     c.line(xs(v), top, xs(v), bottom, v == 0 ? "zero" : "grid");
     c.line(xs(v), bottom, xs(v), bottom + 4, "axis");
@@ -307,7 +310,8 @@ std::string render_bars(const BarChart& ch) {
       if (std::isfinite(b.lo) && std::isfinite(b.hi)) {
         const double a = xs(clamp(b.lo)), z = xs(clamp(b.hi));
         c.line(a, cy, z, cy, "whisker");
-        for (auto [end, cut, dir] : {std::tuple{a, b.lo < t.lo, 1}, std::tuple{z, b.hi > t.hi, -1}}) {
+        for (auto [end, cut, dir] :
+             {std::tuple{a, b.lo < t.lo, 1}, std::tuple{z, b.hi > t.hi, -1}}) {
           if (cut)
             c.out() << "<path class=\"whisker-cut\" d=\"M" << n1(end) << ',' << n1(cy) << 'l'
                     << 6 * dir << ",-4v8Z\"/>\n";
@@ -345,7 +349,8 @@ std::string render_scatter(const ScatterChart& ch) {
   const double top = c.header(ch.title, ch.subtitle) + 8;
   double xmax = 0, ymax = 0;
   for (const auto& p : ch.points)
-    if (std::isfinite(p.x) && std::isfinite(p.y)) xmax = std::max(xmax, p.x), ymax = std::max(ymax, p.y);
+    if (std::isfinite(p.x) && std::isfinite(p.y))
+      xmax = std::max(xmax, p.x), ymax = std::max(ymax, p.y);
   const svg::Ticks xt = stable_ticks(0, xmax > 0 ? xmax * 1.05 : 1, 6);
   const svg::Ticks yt = stable_ticks(0, ymax > 0 ? ymax * 1.05 : 1, 5);
   double tick_w = 0;
@@ -371,7 +376,12 @@ std::string render_scatter(const ScatterChart& ch) {
   if (!ch.diagonal_label.empty()) {
     const double m = std::min(xt.hi, yt.hi);
     c.line(xs(0), ys(0), xs(m), ys(m), "ref-line");
-    c.text(xs(m) - 4, ys(m) + (m == yt.hi ? 14 : -6), ch.diagonal_label, "end", "note");
+    // below and right of the line at 80% of its length (above and left when there is no room)
+    const double lx = xs(0.8 * m), ly = ys(0.8 * m);
+    if (lx + 8 + text_width(ch.diagonal_label, 11) <= right)
+      c.text(lx + 8, ly + 12, ch.diagonal_label, "start", "note");
+    else
+      c.text(lx - 8, ly - 6, ch.diagonal_label, "end", "note");
   }
   c.out() << "<g class=\"plot\">\n";
   // labels: placed top to bottom, each moved down past the labels already placed that it would
@@ -411,6 +421,101 @@ std::string render_scatter(const ScatterChart& ch) {
   return c.finish(ch.height, ch.title);
 }
 
+// A main-effect plot: the KPI's mean at each level (or bin) of one factor, the levels in equal
+// slots along x (labels shortened to their slot), on a y scale given by the caller (one for all
+// factors of a KPI). Means are joined by a line; across an empty level by a dashed one.
+struct EffectChart {
+  std::string title, subtitle, x_label, y_label, series;
+  Format format = Format::number;
+  std::vector<std::string> labels;
+  std::vector<std::string> tips;  // per level, for its marker's tooltip (default: the label)
+  std::vector<double> mean;
+  std::vector<std::size_t> count;
+  svg::Ticks y_ticks;
+  std::string color;
+  int width = 600, height = 270;
+};
+
+// The geometry of render_effect: the left edge of the plot (after the y tick labels) and the
+// width of one level's slot.
+double effect_left(const EffectChart& ch) {
+  double tick_w = 0;
+  for (double v : ch.y_ticks.values)
+    tick_w = std::max(tick_w, text_width(svg::tick_label(v, ch.y_ticks.step, ch.format), 11));
+  return 30 + tick_w + 10;
+}
+double effect_slot(const EffectChart& ch, std::size_t levels) {
+  return (ch.width - 12 - effect_left(ch)) / static_cast<double>(std::max<std::size_t>(1, levels));
+}
+
+std::string render_effect(const EffectChart& ch) {
+  Svg c(ch.width);
+  const double top = c.header(ch.title, ch.subtitle) + 8;
+  const svg::Ticks& yt = ch.y_ticks;
+  const double left = effect_left(ch), right = ch.width - 12, bottom = ch.height - 44;
+  const Scale ys{yt.lo, yt.hi, bottom, top};
+  for (double v : yt.values) {
+    c.line(left, ys(v), right, ys(v), "grid");
+    c.text(left - 6, ys(v) + 4, svg::tick_label(v, yt.step, ch.format), "end", "tick");
+  }
+  c.line(left, top, left, bottom, "axis");
+  c.line(left, bottom, right, bottom, "axis");
+  const std::size_t n = std::max<std::size_t>(1, ch.labels.size());
+  const double slot = (right - left) / static_cast<double>(n);
+  auto xs = [&](std::size_t i) { return left + (static_cast<double>(i) + 0.5) * slot; };
+  // labels: every one if they fit their slot (shortened to it when at least 5 characters'
+  // room remain), else every k-th
+  double widest = 0;
+  for (const auto& l : ch.labels) widest = std::max(widest, text_width(l, 11));
+  const bool shorten = widest > slot - 6 && slot - 6 >= 45;
+  const std::size_t every =
+      shorten ? 1
+              : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil((widest + 6) / slot)));
+  for (std::size_t i = 0; i < ch.labels.size(); ++i) {
+    c.line(xs(i), bottom, xs(i), bottom + 4, "axis");
+    if (i % every == 0)
+      c.text(xs(i), bottom + 16, shorten ? truncate(ch.labels[i], slot - 6, 11) : ch.labels[i],
+             "middle", "tick");
+  }
+  c.text((left + right) / 2, bottom + 34, ch.x_label, "middle", "axis-label");
+  char transform[96];
+  const double cy = (top + bottom) / 2;
+  std::snprintf(transform, sizeof transform, "transform=\"rotate(-90 14 %.1f)\"", cy);
+  c.text(14, cy, ch.y_label, "middle", "axis-label", transform);
+  c.out() << "<g class=\"plot\">\n";
+  // solid runs of consecutive levels with a mean; dashed joins across empty levels
+  std::string solid, dashed;
+  std::optional<std::size_t> prev;
+  for (std::size_t i = 0; i < ch.mean.size() && i < ch.labels.size(); ++i) {
+    if (!std::isfinite(ch.mean[i])) continue;
+    const std::string pt = n1(xs(i)) + "," + n1(ys(ch.mean[i]));
+    if (prev && *prev + 1 == i)
+      solid += "L" + pt;
+    else {
+      if (prev) dashed += "M" + n1(xs(*prev)) + "," + n1(ys(ch.mean[*prev])) + "L" + pt;
+      solid += "M" + pt;
+    }
+    prev = i;
+  }
+  if (!dashed.empty())
+    c.out() << "<path class=\"gap-line\" d=\"" << dashed << "\" stroke=\"" << ch.color << "\"/>\n";
+  if (solid.find('L') != std::string::npos)
+    c.out() << "<path class=\"line\" d=\"" << solid << "\" stroke=\"" << ch.color << "\"><title>"
+            << escape(ch.series) << "</title></path>\n";
+  for (std::size_t i = 0; i < ch.mean.size() && i < ch.labels.size(); ++i) {
+    if (!std::isfinite(ch.mean[i])) continue;
+    const std::size_t k = i < ch.count.size() ? ch.count[i] : 0;
+    c.out() << "<circle class=\"marker\" cx=\"" << n1(xs(i)) << "\" cy=\"" << n1(ys(ch.mean[i]))
+            << "\" r=\"4\" fill=\"" << ch.color << "\"><title>"
+            << escape((i < ch.tips.size() ? ch.tips[i] : ch.labels[i]) + ": " +
+                      svg::format_value(ch.mean[i], ch.format) + " (" + std::to_string(k) +
+                      (k == 1 ? " point)" : " points)"))
+            << "</title></circle>\n";
+  }
+  c.out() << "</g>\n";
+  return c.finish(ch.height, ch.title);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Page
 
@@ -431,8 +536,8 @@ std::string missing(const std::string& id, const std::string& title, const std::
 const char* kCss = R"CSS(
 :root { color-scheme: light; }
 * { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
-       color: #1f2328; background: #f6f7f9; }
+body { margin: 0; color: #1f2328; background: #f6f7f9;
+       font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif; }
 header, main, footer, nav { max-width: 1240px; margin: 0 auto; padding: 0 16px; }
 header { padding-top: 20px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
@@ -445,13 +550,14 @@ nav a:hover { text-decoration: underline; }
 section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 14px;
           margin: 16px 0; }
 section > h2 { border: none; margin-top: 12px; }
-.grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; align-items: start; }
+.grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px;
+         align-items: start; }
 @media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
 figure.chart { margin: 8px 0; }
 figure.chart figcaption { color: #57606a; font-size: 12.5px; margin-top: 2px; }
 svg.chart-svg { display: block; max-width: 100%; height: auto; background: #fff; }
-svg.chart-svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
-                     font-size: 12px; fill: #1f2328; }
+svg.chart-svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial,
+                     sans-serif; font-size: 12px; fill: #1f2328; }
 svg.chart-svg .title { font-size: 14px; font-weight: 600; }
 svg.chart-svg .subtitle { font-size: 11px; fill: #57606a; }
 svg.chart-svg .tick { font-size: 11px; fill: #57606a; }
@@ -474,10 +580,12 @@ svg.chart-svg .whisker { stroke: #32383f; stroke-width: 1.4; }
 svg.chart-svg .whisker-cut { fill: #32383f; }
 svg.chart-svg .cut { fill: #fff; }
 svg.chart-svg .marker { stroke: #fff; stroke-width: 1; }
+svg.chart-svg .gap-line { fill: none; stroke-width: 1.2; stroke-dasharray: 3 3; opacity: 0.7; }
 svg.chart-svg .cell:hover, svg.chart-svg .bar:hover { opacity: 0.8; }
 .table-wrap { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 10px; }
-th, td { border-bottom: 1px solid #eaeef2; padding: 4px 8px; text-align: left; vertical-align: top; }
+th, td { border-bottom: 1px solid #eaeef2; padding: 4px 8px; text-align: left;
+         vertical-align: top; }
 th { background: #f6f8fa; font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.first td { background: #f3f8ff; }
@@ -485,9 +593,11 @@ code { font-size: 12px; background: #f6f8fa; padding: 0 3px; border-radius: 3px;
 pre.source { background: #f6f8fa; border: 1px solid #eaeef2; border-radius: 6px; padding: 8px 12px;
              font-size: 12px; overflow-x: auto; }
 details summary { cursor: pointer; color: #0969da; margin: 6px 0; }
-.missing { border: 1px dashed #d0d7de; border-radius: 6px; padding: 12px; color: #57606a; margin: 8px 0; }
+.missing { border: 1px dashed #d0d7de; border-radius: 6px; padding: 12px; color: #57606a;
+           margin: 8px 0; }
 .cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
-.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 14px; min-width: 170px; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 14px;
+        min-width: 170px; }
 .card .k { color: #57606a; font-size: 12px; }
 .card .v { font-size: 20px; font-weight: 600; }
 .card .c { color: #57606a; font-size: 11.5px; }
@@ -536,6 +646,15 @@ std::string design_text(const SweepResults& r) {
   return design_name(d.kind);
 }
 
+// A factor's value for people: a choice's word, a number with at most 6 significant digits
+// (value_text() writes what `--set` needs, e.g. 0.027500000000000004).
+std::string value_display(const Factor& f, const FactorValue& v) {
+  if (!f.numeric()) return value_text(f, v);
+  char b[32];
+  std::snprintf(b, sizeof b, "%.6g", v.number == 0 ? 0.0 : v.number);
+  return b;
+}
+
 std::string factor_values_text(const Factor& f) {
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
@@ -545,13 +664,15 @@ std::string factor_values_text(const Factor& f) {
   switch (f.kind) {
     case Factor::Kind::levels: {
       std::vector<std::string> v;
-      for (std::size_t i = 0; i < f.levels.size(); ++i) v.push_back(value_text(f, {f.levels[i], -1}));
+      for (std::size_t i = 0; i < f.levels.size(); ++i)
+        v.push_back(value_display(f, {f.levels[i], -1}));
       return "levels " + join(v);
     }
     case Factor::Kind::choices:
       return "choices " + join(f.choices);
     case Factor::Kind::range: {
-      std::string s = "range " + value_text(f, {f.lo, -1}) + " – " + value_text(f, {f.hi, -1});
+      std::string s =
+          "range " + value_display(f, {f.lo, -1}) + " – " + value_display(f, {f.hi, -1});
       if (f.log_scale) s += ", log scale";
       if (f.integer) s += ", whole numbers";
       return s;
@@ -589,7 +710,9 @@ std::string direction_text(kpi::Direction d) {
   return "neutral (best: highest)";
 }
 
-std::string anchor_of(const std::string& kpi_id) { return "kpi-" + kpi_id; }
+std::string anchor_of(const std::string& kpi_id) {
+  return "kpi-" + kpi_id;
+}
 
 // ---------------------------------------------------------------------------------------------
 // KPI sections
@@ -600,9 +723,6 @@ struct Ctx {
   const KpiAnalysis& k;
   KpiInfo info;
 };
-
-const std::string kBlue = svg::palette(0), kOrange = svg::palette(1), kGreen = svg::palette(2),
-                  kGrey = svg::palette(9);
 
 std::string bars_figure(const std::string& id, const BarChart& ch, const std::string& caption) {
   return figure(id, render_bars(ch), caption,
@@ -618,7 +738,7 @@ std::string sobol_chart(const Ctx& c) {
   ch.title = title;
   ch.subtitle = "first-order and total indices per factor; whiskers: 95% bootstrap CI";
   ch.axis_label = "share of the variance of the point means";
-  ch.series = {{"first-order S", kBlue}, {"total ST", kOrange}};
+  ch.series = {{"first-order S", svg::palette(0)}, {"total ST", svg::palette(1)}};
   ch.include_hi = 1;
   ch.clip_lo = -1;
   ch.clip_hi = 2;
@@ -627,10 +747,14 @@ std::string sobol_chart(const Ctx& c) {
     BarGroup g{c.a.factors[i].name, {}};
     for (std::size_t which = 0; which < 2; ++which) {
       const Interval& v = which == 0 ? s.first[i] : s.total[i];
-      Bar b{v.value, v.low, v.high, which, fmt(v.value, Format::number) + " " +
-                                               fmt_ci(v.low, v.high, Format::number), ""};
-      b.tooltip = c.a.factors[i].name + ": " + (which == 0 ? "first-order S " : "total ST ") +
-                  b.note;
+      Bar b{v.value,
+            v.low,
+            v.high,
+            which,
+            fmt(v.value, Format::number) + " " + fmt_ci(v.low, v.high, Format::number),
+            ""};
+      b.tooltip =
+          c.a.factors[i].name + ": " + (which == 0 ? "first-order S " : "total ST ") + b.note;
       g.bars.push_back(b);
       if (std::isfinite(v.value) && (v.value < -0.05 || v.value > 1.05)) rough = true;
       if (std::isfinite(v.low) && v.high - v.low > 0.5) rough = true;
@@ -666,7 +790,8 @@ std::string morris_charts(const Ctx& c) {
   ch.axis_label = c.info.unit.empty() ? "effect per factor range"
                                       : "effect (" + c.info.unit + " per factor range)";
   if (text_width(ch.axis_label) > ch.width * 0.5) ch.axis_label = "effect per factor range";
-  ch.series = {{"mu* (mean |effect|)", kBlue}, {"sigma (sd of effects)", kOrange}};
+  ch.series = {{"mu* (mean |effect|)", svg::palette(0)},
+               {"sigma (sd of effects)", svg::palette(1)}};
   ScatterChart sc;
   sc.title = "mu* and sigma of " + c.info.name;
   sc.subtitle = "above the line: effects that vary (interactions or non-linearity)";
@@ -677,9 +802,13 @@ std::string morris_charts(const Ctx& c) {
     const auto& f = c.a.factors[i];
     BarGroup g{f.name, {}};
     const Interval& ms = m.mu_star_ci[i];
-    Bar b{m.mu_star[i], ms.low, ms.high, 0,
-          "mu* " + fmt(m.mu_star[i], Format::number) + " " + fmt_ci(ms.low, ms.high, Format::number),
-          ""};
+    Bar b{
+        m.mu_star[i],
+        ms.low,
+        ms.high,
+        0,
+        "mu* " + fmt(m.mu_star[i], Format::number) + " " + fmt_ci(ms.low, ms.high, Format::number),
+        ""};
     b.tooltip = f.name + ": " + b.note + ", mu " + fmt(m.mu[i], Format::number);
     g.bars.push_back(b);
     Bar sg{m.sigma[i], NAN, NAN, 1, "sigma " + fmt(m.sigma[i], Format::number), ""};
@@ -736,7 +865,7 @@ std::string factorial_heatmap(const Ctx& c, std::size_t fa, std::size_t fb) {
   h.y_label = B.name;
   h.value_label = "mean";
   h.format = c.info.format;
-  auto label = [&](const Factor& f, std::size_t i) { return value_text(f, factor_level(f, i)); };
+  auto label = [&](const Factor& f, std::size_t i) { return value_display(f, factor_level(f, i)); };
   for (std::size_t i = 0; i < na; ++i) h.columns.push_back(label(A, i));
   for (std::size_t j = 0; j < nb; ++j) h.rows.push_back(label(B, j));
   double lo = kInf, hi = -kInf;
@@ -763,7 +892,8 @@ std::string factorial_heatmap(const Ctx& c, std::size_t fa, std::size_t fb) {
                 " of the variance of the point means.";
   return figure(id, svg::render(h),
                 "The two most important factors (by " + escape(c.k.importance) +
-                    "); each cell is the mean of " + escape(c.info.name) + " over the points at "
+                    "); each cell is the mean of " + escape(c.info.name) +
+                    " over the points at "
                     "that pair of levels; darker is higher (whichever direction is better)." +
                     escape(inter),
                 " data-cells=\"" + std::to_string(cells) + "\"");
@@ -784,7 +914,7 @@ std::string factorial_charts(const Ctx& c) {
     ch.subtitle = "sums of squares of the point means, as shares of the total";
     ch.axis_label = "share of the variance of the point means";
     ch.format = Format::percent;
-    ch.series = {{"main effect", kBlue}, {"two-factor interaction", kGreen}};
+    ch.series = {{"main effect", svg::palette(0)}, {"two-factor interaction", svg::palette(2)}};
     ch.include_hi = 1;
     ch.clip_lo = 0;
     ch.clip_hi = 1;
@@ -813,7 +943,8 @@ std::string factorial_charts(const Ctx& c) {
       const std::string label = c.a.factors[an.pairs[pairs[q]].first].name + " × " +
                                 c.a.factors[an.pairs[pairs[q]].second].name;
       ch.groups.push_back(
-          {label, {{v, NAN, NAN, 1, fmt(v, Format::percent), label + ": " + fmt(v, Format::percent)}}});
+          {label,
+           {{v, NAN, NAN, 1, fmt(v, Format::percent), label + ": " + fmt(v, Format::percent)}}});
     }
     if (pairs.size() > shown) {
       const std::string label = std::to_string(pairs.size() - shown) + " other pairs";
@@ -822,21 +953,21 @@ std::string factorial_charts(const Ctx& c) {
                              label + ": " + fmt(others, Format::percent)}}});
     }
     if (c.a.factors.size() > 2) {
-      ch.series.emplace_back("higher-order interactions", kGrey);
+      ch.series.emplace_back("higher-order interactions", svg::palette(9));
       const double rest = std::max(0.0, 1 - explained);
-      ch.groups.push_back({"3+ factors",
-                           {{rest, NAN, NAN, 2, fmt(rest, Format::percent),
-                             "interactions of three or more factors: " +
-                                 fmt(rest, Format::percent)}}});
+      ch.groups.push_back(
+          {"3+ factors",
+           {{rest, NAN, NAN, 2, fmt(rest, Format::percent),
+             "interactions of three or more factors: " + fmt(rest, Format::percent)}}});
     }
-    s += bars_figure(id, ch,
-                     "Balanced full factorial ANOVA of " + escape(c.info.name) +
-                         " (point means): the share of their total sum of squares explained by "
-                         "each factor's main effect, each pair's interaction" +
-                         std::string(c.a.factors.size() > 2
-                                         ? " and the interactions of three or more factors"
-                                         : "") +
-                         ". Main effects in order of their share.");
+    s += bars_figure(
+        id, ch,
+        "Balanced full factorial ANOVA of " + escape(c.info.name) +
+            " (point means): the share of their total sum of squares explained by "
+            "each factor's main effect, each pair's interaction" +
+            std::string(c.a.factors.size() > 2 ? " and the interactions of three or more factors"
+                                               : "") +
+            ". Main effects in order of their share.");
   }
   if (c.a.factors.size() >= 2 && c.k.ranking.size() >= 2)
     s += factorial_heatmap(c, c.k.ranking[0], c.k.ranking[1]);
@@ -854,23 +985,23 @@ std::string main_effect_charts(const Ctx& c) {
     return s + missing("main-" + c.k.id, "Main effects", "the KPI is not available at any point");
   // one y scale for every factor of the KPI, so the plots compare at a glance
   const svg::Ticks yt = stable_ticks(lo, hi, 4);
-  const bool sampled = c.r.design.kind != DesignKind::full_factorial &&
-                       c.r.design.kind != DesignKind::points;
+  const bool sampled =
+      c.r.design.kind != DesignKind::full_factorial && c.r.design.kind != DesignKind::points;
   s += "<p class=\"meta\">The mean of the point means of " + escape(c.info.name) + " at each " +
        (sampled ? "level (or, for a range factor, each fifth of its range)" : "level") +
        " of a factor, over all the other factors' values; one y scale for all factors. Factors in "
        "order of importance.</p>\n<div class=\"grid2\">\n";
   std::string y_label = c.info.name + (c.info.unit.empty() ? "" : " (" + c.info.unit + ")");
-  if (text_width(y_label) > 170) y_label = c.k.id + (c.info.unit.empty() ? "" : " (" + c.info.unit + ")");
+  if (text_width(y_label) > 170)
+    y_label = c.k.id + (c.info.unit.empty() ? "" : " (" + c.info.unit + ")");
   if (text_width(y_label) > 170) y_label = c.info.unit.empty() ? "mean" : c.info.unit;
   for (std::size_t i : c.k.ranking) {
     if (i >= me.size()) continue;
     const auto& m = me[i];
     const Factor& f = c.a.factors[i];
     const std::string id = "main-" + c.k.id + "-" + std::to_string(i);
-    std::size_t points = 0, finite = 0, cmin = SIZE_MAX, cmax = 0;
+    std::size_t finite = 0, cmin = SIZE_MAX, cmax = 0;
     for (std::size_t l = 0; l < m.mean.size(); ++l) {
-      points += m.count[l];
       finite += std::isfinite(m.mean[l]);
       cmin = std::min(cmin, m.count[l]);
       cmax = std::max(cmax, m.count[l]);
@@ -879,33 +1010,53 @@ std::string main_effect_charts(const Ctx& c) {
       s += missing(id, "Main effect of " + f.name, "no point with a value");
       continue;
     }
-    svg::LineChart ch;
+    EffectChart ch;
     ch.title = "Main effect of " + f.name;
     ch.subtitle = (cmin == cmax ? count_text(cmin) : count_text(cmin) + "–" + count_text(cmax)) +
                   " points per " + (f.kind == Factor::Kind::range && sampled ? "bin" : "level") +
                   " · range of the means " + fmt(m.effect, c.info.format);
-    ch.x = {f.path == f.name ? f.name : f.name + " (" + f.path + ")", Format::number, {}, {}};
-    if (text_width(ch.x.label) > 540) ch.x.label = f.name;
-    ch.y = {y_label, c.info.format, yt.lo, yt.hi};
-    ch.x_categories = m.labels;
-    std::vector<double> x(m.labels.size());
-    std::iota(x.begin(), x.end(), 0.0);
-    ch.series.push_back({c.info.name, x, m.mean, {}, {}, false, true, kBlue});
-    ch.width = 600;
-    ch.height = 270;
+    ch.x_label = f.path == f.name ? f.name : f.name + " (" + f.path + ")";
+    if (text_width(ch.x_label) > 540) ch.x_label = truncate(f.name, 540);
+    ch.y_label = y_label;
+    ch.series = c.info.name;
+    ch.format = c.info.format;
+    ch.y_ticks = yt;
+    ch.labels = m.labels;
+    ch.tips = m.labels;
+    // bins of a range factor ("[lo, hi)", equal widths of its unit coordinate, sensitivity.hpp)
+    // too wide for their slots: labelled by their centre on the factor's scale instead
+    const bool bins = f.kind == Factor::Kind::range && sampled;
+    double widest = 0;
+    for (const auto& l : m.labels) widest = std::max(widest, text_width(l, 11));
+    std::string x_note;
+    if (bins && !m.labels.empty() && widest > effect_slot(ch, m.labels.size()) - 6) {
+      Factor edge = f;
+      edge.integer = false;
+      const double n = static_cast<double>(m.labels.size());
+      for (std::size_t b = 0; b < m.labels.size(); ++b)
+        ch.labels[b] =
+            fmt(factor_value(edge, (static_cast<double>(b) + 0.5) / n).number, Format::number);
+      x_note = ", bins at their centre";
+    }
+    ch.x_label += x_note;
+    ch.mean = m.mean;
+    ch.count = m.count;
+    ch.color = svg::palette(0);
     std::string caption = "Mean of " + escape(c.info.name) + " over the points where " +
                           escape(f.name) + " takes each value";
     if (finite < m.mean.size())
       caption += "; " + std::to_string(m.mean.size() - finite) + " empty (no point there)";
-    s += figure(id, svg::render(ch), caption + ".", " data-points=\"" + std::to_string(finite) + "\"");
+    s += figure(id, render_effect(ch), caption + ".",
+                " data-points=\"" + std::to_string(finite) + "\"");
   }
   return s + "</div>\n";
 }
 
 std::string importance_table(const Ctx& c) {
-  std::string s = "<h3>Factors by importance</h3>\n<div class=\"table-wrap\">\n<table "
-                  "class=\"importance\" data-kpi=\"" +
-                  escape(c.k.id) + "\">\n<thead><tr><th class=\"num\">rank</th><th>factor</th>";
+  std::string s =
+      "<h3>Factors by importance</h3>\n<div class=\"table-wrap\">\n<table "
+      "class=\"importance\" data-kpi=\"" +
+      escape(c.k.id) + "\">\n<thead><tr><th class=\"num\">rank</th><th>factor</th>";
   if (c.k.sobol)
     s += "<th class=\"num\">first-order S<br/><small>95% CI</small></th><th class=\"num\">total "
          "ST<br/><small>95% CI</small></th>";
@@ -932,10 +1083,10 @@ std::string importance_table(const Ctx& c) {
     } else if (c.k.anova) {
       s += "<td class=\"num\">" + escape(fmt(c.k.anova->main_share[i], Format::percent)) + "</td>";
     }
-    s += "<td class=\"num\">" +
-         escape(i < c.k.main_effects.size() ? fmt(c.k.main_effects[i].effect, c.info.format)
-                                            : "–") +
-         "</td></tr>\n";
+    s +=
+        "<td class=\"num\">" +
+        escape(i < c.k.main_effects.size() ? fmt(c.k.main_effects[i].effect, c.info.format) : "–") +
+        "</td></tr>\n";
   }
   return s + "</tbody>\n</table>\n</div>\n";
 }
@@ -951,8 +1102,7 @@ std::string best_table(const Ctx& c) {
   });
   if (order.size() > 5) order.resize(5);
   std::string s = "<h3>Best points</h3>\n";
-  if (order.empty())
-    return s + "<p class=\"meta\">The KPI is not available at any point.</p>\n";
+  if (order.empty()) return s + "<p class=\"meta\">The KPI is not available at any point.</p>\n";
   const std::uint64_t R = c.r.replications;
   const int k = c.r.kpi_index(c.k.id);
   auto reps = [&](std::uint64_t p) {
@@ -983,7 +1133,7 @@ std::string best_table(const Ctx& c) {
     for (std::size_t i = 0; i < c.a.factors.size(); ++i)
       s += "<td>" +
            escape(p < c.r.design.points.size() && i < c.r.design.points[p].size()
-                      ? value_text(c.a.factors[i], c.r.design.points[p][i])
+                      ? value_display(c.a.factors[i], c.r.design.points[p][i])
                       : "–") +
            "</td>";
     s += "<td class=\"num\">" + escape(fmt(e.mean, c.info.format)) + "</td><td class=\"num\">" +
@@ -1017,29 +1167,32 @@ std::string kpi_section(const Analysis& a, const SweepResults& r, const KpiAnaly
          escape(k.importance) + ")";
   s += "</p>\n";
   if (!k.note.empty()) s += "<p class=\"meta\">Note: " + escape(k.note) + "</p>\n";
+  // the design's sensitivity charts and the factors by importance (beside a lone Sobol chart)
   switch (r.design.kind) {
     case DesignKind::sobol:
-      s += sobol_chart(c);
+      s += "<div class=\"grid2\">\n" + sobol_chart(c) + "<div>\n" + importance_table(c) +
+           "</div>\n</div>\n";
       break;
     case DesignKind::morris:
-      s += morris_charts(c);
+      s += morris_charts(c) + importance_table(c);
       break;
     case DesignKind::full_factorial:
-      s += factorial_charts(c);
+      s += factorial_charts(c) + importance_table(c);
       break;
     default:
+      s += importance_table(c);
       break;
   }
   s += main_effect_charts(c);
-  s += importance_table(c);
   s += best_table(c);
   return s + "</section>\n";
 }
 
 std::string sweep_section(const Analysis& a, const SweepResults& r) {
-  std::string s = "<section id=\"factors\">\n<h2>Factors</h2>\n<div class=\"table-wrap\">\n<table "
-                  "class=\"factors\">\n<thead><tr><th>factor</th><th>scenario key</th><th>values"
-                  "</th><th class=\"num\">levels in the design</th></tr></thead>\n<tbody>\n";
+  std::string s =
+      "<section id=\"factors\">\n<h2>Factors</h2>\n<div class=\"table-wrap\">\n<table "
+      "class=\"factors\">\n<thead><tr><th>factor</th><th>scenario key</th><th>values"
+      "</th><th class=\"num\">distinct values in the design</th></tr></thead>\n<tbody>\n";
   for (std::size_t i = 0; i < a.factors.size(); ++i) {
     const Factor& f = a.factors[i];
     std::size_t distinct = 0;
@@ -1093,24 +1246,26 @@ std::string card(const std::string& k, const std::string& v, const std::string& 
 
 }  // namespace
 
-std::string sweep_report_html(const Analysis& a, const SweepResults& r, const std::string& title_in) {
+std::string sweep_report_html(const Analysis& a, const SweepResults& r,
+                              const std::string& title_in) {
   const std::string title = title_in.empty() ? a.name + ": sweep report" : title_in;
   const std::uint64_t points = a.point_labels.size();
   std::string header = "<h1>" + escape(title) + "</h1>\n";
   header += "<p class=\"meta\">Sweep <strong>" + escape(a.name) + "</strong> · results <code>" +
-            escape(r.path) + "</code> · scenario <code>" + escape(r.scenario_path) + "</code></p>\n";
+            escape(r.path) + "</code> · scenario <code>" + escape(r.scenario_path) +
+            "</code></p>\n";
   header += "<p class=\"meta\">Design " + escape(design_text(r)) + " · " + count_text(points) +
             " points × " + count_text(a.replications) +
             (a.replications == 1 ? " replication" : " replications") + " = " +
             count_text(r.tasks()) + " tasks · " + count_text(a.failed_tasks) + " failed · seed " +
-            std::to_string(r.seed) + " · journeysim " + escape(r.version.empty() ? "?" : r.version) +
+            std::to_string(r.seed) + " · journeysim " +
+            escape(r.version.empty() ? "?" : r.version) +
             (r.commit.empty() ? "" : " (" + escape(r.commit) + ")") + "</p>\n";
   if (!r.command_line.empty())
     header += "<p class=\"meta\">Produced by <code>" + escape(r.command_line) + "</code></p>\n";
   header += "<div class=\"cards\">\n";
   header += card("Design", design_name(r.design.kind), count_text(a.factors.size()) + " factors");
-  header += card("Points × replications",
-                 count_text(points) + " × " + count_text(a.replications),
+  header += card("Points × replications", count_text(points) + " × " + count_text(a.replications),
                  count_text(r.tasks()) + " tasks");
   header += card("Failed tasks", count_text(a.failed_tasks),
                  a.failed_tasks ? "see Failed tasks below" : "every task ran");
@@ -1127,7 +1282,8 @@ std::string sweep_report_html(const Analysis& a, const SweepResults& r, const st
   if (!r.kpis_not_available.empty()) {
     std::string list;
     for (const auto& k : r.kpis_not_available) list += (list.empty() ? "" : ", ") + k;
-    body += "<p class=\"meta\">KPIs no task of this sweep could compute: " + escape(list) + ".</p>\n";
+    body +=
+        "<p class=\"meta\">KPIs no task of this sweep could compute: " + escape(list) + ".</p>\n";
   }
   const std::string footer =
       std::string("<p>Generated by journeysim ") + kVersion +

@@ -322,12 +322,16 @@ FinaliseSummary write_results(const SweepSpec& spec, const std::vector<std::stri
         paths.push_back(f.path);
         kinds.push_back(kind_name(f.kind));
         std::string c;
-        for (std::size_t i = 0; i < f.choices.size(); ++i) c += (i ? "\n" : "") + f.choices[i];
+        for (std::size_t i = 0; i < f.choices.size(); ++i) {
+          if (i) c += '\n';
+          c += f.choices[i];
+        }
         if (f.kind == Factor::Kind::levels) {
           for (std::size_t i = 0; i < f.levels.size(); ++i) {
             char b[32];
             std::snprintf(b, sizeof b, "%.17g", f.levels[i]);
-            c += (i ? "\n" : "") + std::string(b);
+            if (i) c += '\n';
+            c += b;
           }
         }
         choices.push_back(c);

@@ -177,10 +177,21 @@ SobolIndices sobol_indices(std::span<const double> y, std::size_t n, std::size_t
     if (!std::isfinite(y[p]))
       throw std::invalid_argument("sobol indices: value " + std::to_string(p + 1) +
                                   " is not a finite number");
-  const std::vector<double> fa(y.begin(), y.begin() + n), fb(y.begin() + n, y.begin() + 2 * n);
+  // Centred on the mean of f over A and B (as SALib does): the estimators' expectations are
+  // unchanged (S_i's numerator has mean(f(AB_i) - f(A)) ~ 0 times the shift), but for an output
+  // with a large mean and a small spread (MRR ~ 24k +- 1k) the raw f(B) factor multiplied the
+  // noise of f(AB_i) - f(A) and gave first-order indices far outside [0, 1] at small N.
+  double centre = 0;
+  for (std::size_t j = 0; j < 2 * n; ++j) centre += y[j];
+  centre /= static_cast<double>(2 * n);
+  auto centred = [&](std::size_t from, std::size_t to) {
+    std::vector<double> v(y.begin() + from, y.begin() + to);
+    for (double& x : v) x -= centre;
+    return v;
+  };
+  const std::vector<double> fa = centred(0, n), fb = centred(n, 2 * n);
   std::vector<std::vector<double>> fab(k);
-  for (std::size_t i = 0; i < k; ++i)
-    fab[i].assign(y.begin() + (2 + i) * n, y.begin() + (3 + i) * n);
+  for (std::size_t i = 0; i < k; ++i) fab[i] = centred((2 + i) * n, (3 + i) * n);
 
   std::vector<std::size_t> rows(n);
   for (std::size_t j = 0; j < n; ++j) rows[j] = j;
@@ -264,7 +275,12 @@ std::vector<MainEffect> main_effects(const std::vector<Factor>& factors, const D
                                 std::to_string(design.points.size()) + " points");
   std::vector<MainEffect> out;
   for (std::size_t fi = 0; fi < factors.size(); ++fi) {
-    const Groups g = group_points(factors[fi], fi, design, bins);
+    // a Morris design's points sit on a grid of p levels: p bins, one level in each (5 bins
+    // over 4 levels would leave one empty)
+    const int nbins = design.kind == DesignKind::morris && design.morris_levels > 0
+                          ? static_cast<int>(design.morris_levels)
+                          : bins;
+    const Groups g = group_points(factors[fi], fi, design, nbins);
     MainEffect me;
     me.labels = g.labels;
     std::vector<double> sum(g.labels.size(), 0.0);

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "journeysim/common/text.hpp"
+#include "journeysim/sweep/file_keys.hpp"
 #include "journeysim/version.hpp"
 
 namespace journeysim::sweep {
@@ -18,111 +19,7 @@ namespace {
 using sim::ConfigNode;
 using sim::ScenarioError;
 using sim::SourcePos;
-
-// A map of the sweep file being read: every key read is remembered, done() rejects the others
-// (a typo'd key is an error with "did you mean", never silently ignored).
-class Keys {
- public:
-  Keys(const ConfigNode& n, std::string path) : n_(n), path_(std::move(path)) {
-    if (n.kind != ConfigNode::Kind::Map)
-      throw ScenarioError(n.pos, path_, "expected a map of keys, found " + n.kind_name());
-  }
-  std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
-  const ConfigNode* get(const std::string& k) {
-    known_.push_back(k);
-    const ConfigNode* c = n_.find(k);
-    return c && c->kind != ConfigNode::Kind::Null ? c : nullptr;
-  }
-  const ConfigNode& need(const std::string& k) {
-    const ConfigNode* c = get(k);
-    if (!c) {
-      std::string msg = "required key is missing";
-      for (const auto& [other, v] : n_.map)
-        if (other != k && common::edit_distance(other, k) <= 2)
-          throw ScenarioError(v.key_pos, key(other),
-                              "unknown key (did you mean '" + k + "'?); '" + k + "' is required");
-      throw ScenarioError(n_.pos, key(k), msg);
-    }
-    return *c;
-  }
-  void done() const {
-    for (const auto& [k, v] : n_.map)
-      if (std::find(known_.begin(), known_.end(), k) == known_.end())
-        throw ScenarioError(v.key_pos, key(k),
-                            "unknown key" + common::did_you_mean(k, known_) +
-                                "; expected one of: " + common::join(known_));
-  }
-  const ConfigNode& node() const { return n_; }
-
- private:
-  const ConfigNode& n_;
-  std::string path_;
-  std::vector<std::string> known_;
-};
-
-std::string scalar_text(const ConfigNode& n, const std::string& key, const std::string& what) {
-  if (n.kind != ConfigNode::Kind::Scalar)
-    throw ScenarioError(n.pos, key, "expected " + what + ", found " + n.kind_name());
-  return n.scalar;
-}
-
-double number(const ConfigNode& n, const std::string& key, double lo, double hi,
-              const std::string& what = "a number") {
-  const std::string s = scalar_text(n, key, what);
-  double v = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (n.quoted || ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v))
-    throw ScenarioError(n.pos, key, "expected " + what + ", found '" + s + "'");
-  if (v < lo || v > hi) {
-    std::ostringstream os;
-    os << "expected " << what << " in [" << lo << ", " << hi << "], found " << s;
-    throw ScenarioError(n.pos, key, os.str());
-  }
-  return v;
-}
-
-std::uint64_t whole(const ConfigNode& n, const std::string& key, double lo, double hi) {
-  double v = number(n, key, lo, hi, "a whole number");
-  if (v != std::floor(v))
-    throw ScenarioError(n.pos, key, "expected a whole number, found " + n.scalar);
-  return static_cast<std::uint64_t>(v);
-}
-
-bool boolean(const ConfigNode& n, const std::string& key) {
-  const std::string s = scalar_text(n, key, "true or false");
-  if (s == "true") return true;
-  if (s == "false") return false;
-  throw ScenarioError(n.pos, key, "expected true or false, found '" + s + "'");
-}
-
-std::vector<std::string> string_list(const ConfigNode& n, const std::string& key) {
-  std::vector<std::string> out;
-  if (n.kind == ConfigNode::Kind::Scalar) {  // "a, b" is accepted as a list of one or more
-    std::stringstream ss(n.scalar);
-    for (std::string item; std::getline(ss, item, ',');) {
-      item.erase(0, item.find_first_not_of(' '));
-      item.erase(item.find_last_not_of(' ') + 1);
-      if (!item.empty()) out.push_back(item);
-    }
-    return out;
-  }
-  if (n.kind != ConfigNode::Kind::Seq)
-    throw ScenarioError(n.pos, key, "expected a list of strings, found " + n.kind_name());
-  for (std::size_t i = 0; i < n.seq.size(); ++i)
-    out.push_back(
-        scalar_text(n.seq[i], key + "[" + std::to_string(i) + "]", "a string (a list item)"));
-  return out;
-}
-
-std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  h ^= 0xff;  // separator: ("ab","c") and ("a","bc") differ
-  h *= 0x100000001b3ull;
-  return h;
-}
+using namespace keys;
 
 std::string fmt(double v) {
   std::ostringstream os;
@@ -387,11 +284,12 @@ SweepSpec load_sweep(const std::string& path) {
     for (const auto& d : kpi::registry()) ids.push_back(d.id);
     for (std::size_t i = 0; i < s.kpis.size(); ++i)
       if (!kpi::find_kpi(s.kpis[i]))
-        throw ScenarioError(
-            kpis->kind == ConfigNode::Kind::Seq && i < kpis->seq.size() ? kpis->seq[i].pos
-                                                                        : kpis->pos,
-            "kpis", "unknown KPI '" + s.kpis[i] + "'" + common::did_you_mean(s.kpis[i], ids) +
-                        " (see `journeysim kpis`)");
+        throw ScenarioError(kpis->kind == ConfigNode::Kind::Seq && i < kpis->seq.size()
+                                ? kpis->seq[i].pos
+                                : kpis->pos,
+                            "kpis",
+                            "unknown KPI '" + s.kpis[i] + "'" +
+                                common::did_you_mean(s.kpis[i], ids) + " (see `journeysim kpis`)");
     if (s.kpis.empty()) throw ScenarioError(kpis->pos, "kpis", "expected at least one KPI id");
   } else {
     for (const auto& d : kpi::registry()) s.kpis.push_back(d.id);
@@ -511,9 +409,9 @@ SweepSpec load_sweep(const std::string& path) {
       if (m.find("unknown key") != std::string::npos ||
           m.find("no list item") != std::string::npos ||
           m.find("expected a map") != std::string::npos)
-        throw ScenarioError(at, key,
-                            "path '" + f.path + "' is not a key of the scenario " +
-                                s.scenario_path + ": " + m);
+        throw ScenarioError(
+            at, key,
+            "path '" + f.path + "' is not a key of the scenario " + s.scenario_path + ": " + m);
     }
   }
   if (s.settings.kind == DesignKind::points)
@@ -591,12 +489,17 @@ void check_points(const SweepSpec& s) {
 
 std::string plan_csv(const SweepSpec& s) {
   std::string out = "point";
-  for (const auto& f : s.factors) out += "," + f.name;
+  for (const auto& f : s.factors) {
+    out += ',';
+    out += f.name;
+  }
   out += "\n";
   for (std::uint64_t p = 0; p < s.points(); ++p) {
     out += std::to_string(p);
-    for (std::size_t i = 0; i < s.factors.size(); ++i)
-      out += "," + value_text(s.factors[i], s.design.points[p][i]);
+    for (std::size_t i = 0; i < s.factors.size(); ++i) {
+      out += ',';  // (not "," + text: GCC 12 warns falsely, -Wrestrict)
+      out += value_text(s.factors[i], s.design.points[p][i]);
+    }
     out += "\n";
   }
   return out;

@@ -21,7 +21,16 @@ fails if:
     cells, areas, forest rows), fewer than 3 text elements (title, axis labels);
   * a chart's text runs outside its SVG viewBox (cut-off labels), or the chart is drawn at less
     than 85% of its design size (too small to read at this width);
+  * a bar or heatmap cell (rect.bar, rect.cell) has no area, or a chart draws fewer or more
+    bars, heatmap cells or point markers than its figure declares (data-bars, data-cells,
+    data-points: the sweep report says how many it drew, the browser counts what shows);
+  * an SVG attribute holds NaN or Infinity, or the page's text shows NaN;
+  * a table has no header row or no body row, or a body row's cells do not line up under the
+    header's columns (rowspan and colspan followed: each cell spans exactly the width of the
+    header cells above it, and each row fills every column);
   * the page is wider than the viewport (horizontal scrolling).
+An expected item written SELECTOR=N (e.g. `table.best=3`) asks for exactly N elements matching
+the CSS selector instead of a chart.
 Exit status 0 when all reports pass, 1 otherwise; a summary line per report on stdout.
 """
 import argparse
@@ -37,9 +46,10 @@ import tempfile
 import time
 
 MEASURE = r"""
-(() => {
-  const out = {charts: [], missing: [], refs: [], title: document.title,
+((selectors) => {
+  const out = {charts: [], missing: [], refs: [], title: document.title, tables: [], counts: {},
                scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
+  const nonNumber = /(^|[^A-Za-z])(NaN|[-+]?Infinity|[-+]?inf)([^A-Za-z]|$)/i;
   for (const f of document.querySelectorAll('figure.chart')) {
     const svg = f.querySelector('svg');
     const r = {id: f.dataset.chart || '(no id)', svg: !!svg};
@@ -65,9 +75,78 @@ MEASURE = r"""
                  b.top < rect.top - 1 || b.bottom > rect.bottom + 1)
           r.outside.push(t.textContent);
       }
+      // marks without area, and how many of each kind show against what the figure declares
+      const shown = (sel) => [...svg.querySelectorAll(sel)].filter(e => {
+        const b = e.getBBox();
+        return b.width > 0 && b.height > 0;
+      }).length;
+      r.flat = [];
+      for (const e of svg.querySelectorAll('rect.bar, rect.cell')) {
+        const b = e.getBBox();
+        if (!(b.width > 0 && b.height > 0))
+          r.flat.push(`${e.getAttribute('class')} ${b.width}x${b.height}`);
+      }
+      r.declared = [];
+      for (const [attr, sel] of [['bars', 'rect.bar'], ['cells', 'rect.cell'],
+                                 ['points', 'circle.marker']]) {
+        if (f.dataset[attr] === undefined) continue;
+        r.declared.push([attr, Number(f.dataset[attr]), shown(sel)]);
+      }
+      r.badAttrs = [];
+      for (const e of [svg, ...svg.querySelectorAll('*')])
+        for (const a of e.attributes)
+          if (nonNumber.test(a.value)) r.badAttrs.push(`<${e.tagName} ${a.name}="${a.value}">`);
     }
     out.charts.push(r);
   }
+  out.nanText = (document.body.innerText.match(/.{0,30}\bNaN\b.{0,30}/g) || []).slice(0, 5);
+  // tables: every body row's cells under the header cells of their columns
+  let ti = 0;
+  for (const table of document.querySelectorAll('table')) {
+    ++ti;
+    const t = {name: `table ${ti}` + (table.className ? ` (${table.className})` : '') +
+                     (table.dataset.kpi ? ` [${table.dataset.kpi}]` : ''),
+               problems: [], rows: 0};
+    out.tables.push(t);
+    const head = table.tHead && table.tHead.rows.length ?
+        table.tHead.rows[table.tHead.rows.length - 1] : null;
+    if (!head) { t.problems.push('no header row (thead)'); continue; }
+    const cols = [];
+    for (const th of head.cells) {
+      const b = th.getBoundingClientRect();
+      for (let k = 0; k < th.colSpan; ++k) cols.push([b.left, b.right]);
+    }
+    const body = [...table.tBodies].flatMap(tb => [...tb.rows]);
+    t.rows = body.length;
+    if (!body.length) { t.problems.push('no body rows under its header'); continue; }
+    const taken = [];  // taken[row] = columns occupied by cells of rows above (rowspan)
+    body.forEach((row, i) => {
+      const busy = taken[i] || new Set();
+      let col = 0;
+      for (const cell of row.cells) {
+        while (busy.has(col)) ++col;
+        const span = cell.colSpan, end = col + span - 1;
+        if (end >= cols.length) {
+          t.problems.push(`row ${i + 1}: cell "${cell.textContent.trim().slice(0, 30)}" in ` +
+                          `column ${end + 1} of ${cols.length} headers`);
+          break;
+        }
+        const b = cell.getBoundingClientRect();
+        if (Math.abs(b.left - cols[col][0]) > 2 || Math.abs(b.right - cols[end][1]) > 2)
+          t.problems.push(`row ${i + 1}: cell "${cell.textContent.trim().slice(0, 30)}" ` +
+                          `is not under its header ` +
+                          `(x ${Math.round(b.left)}-${Math.round(b.right)}, ` +
+                          `header ${Math.round(cols[col][0])}-${Math.round(cols[end][1])})`);
+        for (let k = 1; k < cell.rowSpan; ++k)
+          for (let c = col; c <= end; ++c) (taken[i + k] = taken[i + k] || new Set()).add(c);
+        col = end + 1;
+      }
+      while (busy.has(col)) ++col;
+      if (col < cols.length)
+        t.problems.push(`row ${i + 1}: ${col} columns under ${cols.length} headers`);
+    });
+  }
+  for (const sel of selectors) out.counts[sel] = document.querySelectorAll(sel).length;
   out.missing = [...document.querySelectorAll('[data-chart-missing]')].map(e => e.dataset.chartMissing);
   for (const el of document.querySelectorAll('[src], [href], [srcset], [data], [action]'))
     for (const a of ['src', 'href', 'srcset', 'data', 'action']) {
@@ -75,7 +154,7 @@ MEASURE = r"""
       if (v !== null && !v.startsWith('#')) out.refs.push(a + '=' + v);
     }
   return out;
-})()
+})(SELECTORS)
 """
 
 
@@ -190,11 +269,14 @@ def check_report(browser, path, expected, width, screenshot_dir):
     browser.events.clear()
     browser.call("Page.navigate", {"url": url}, session)
     browser.wait_event("Page.loadEventFired", session, time.monotonic() + browser.timeout)
+    counts = dict(item.split("=", 1) for item in expected if "=" in item)
+    expected = [item for item in expected if "=" not in item]
     result = browser.call("Runtime.evaluate",
-                          {"expression": MEASURE, "returnByValue": True}, session)
+                          {"expression": MEASURE.replace("SELECTORS", json.dumps(list(counts))),
+                           "returnByValue": True}, session)
     if "exceptionDetails" in result:
         problems.append("measuring script failed: " + json.dumps(result["exceptionDetails"]))
-        page = {"charts": [], "missing": [], "refs": []}
+        page = {"charts": [], "missing": [], "refs": [], "tables": [], "counts": {}}
     else:
         page = result["result"]["value"]
     if screenshot_dir:
@@ -264,11 +346,30 @@ def check_report(browser, path, expected, width, screenshot_dir):
             problems.append(f"chart '{cid}': text outside the chart: {c['outside'][:5]}")
         if c["scale"] < 0.85:
             problems.append(f"chart '{cid}': drawn at {c['scale']:.0%} of its size at {width} px")
+        if c["flat"]:
+            problems.append(f"chart '{cid}': {len(c['flat'])} marks of zero size: "
+                            f"{c['flat'][:3]}")
+        for what, declared, shown in c["declared"]:
+            if declared != shown:
+                problems.append(f"chart '{cid}': declares {declared} {what}, {shown} drawn")
+        if c["badAttrs"]:
+            problems.append(f"chart '{cid}': NaN or Infinity in SVG attributes: "
+                            f"{c['badAttrs'][:3]}")
+    for t in page["tables"]:
+        for p in t["problems"][:3]:
+            problems.append(f"{t['name']}: {p}")
+    for snippet in page.get("nanText", []):
+        problems.append(f"NaN in the page text: ...{snippet}...")
+    for sel, want in counts.items():
+        got = page["counts"].get(sel, 0)
+        if str(got) != want:
+            problems.append(f"{got} elements match '{sel}', expected {want}")
     if page.get("scrollWidth", 0) > width:
         problems.append(f"page is {page['scrollWidth']} px wide at a {width} px viewport")
     browser.call("Target.closeTarget", {"targetId": target})
     marks = ", ".join(f"{c['id']}: {c.get('marks', 0)} marks" for c in page["charts"])
-    summary = f"{path}: {len(page['charts'])} charts ({marks})"
+    summary = (f"{path}: {len(page['charts'])} charts ({marks}); {len(page['tables'])} tables, "
+               f"{sum(t['rows'] for t in page['tables'])} body rows")
     if page["missing"]:
         summary += f"; not available: {', '.join(page['missing'])}"
     return problems, summary

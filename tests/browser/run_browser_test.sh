@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Browser test of `journeysim report` (CTest label `browser`; scripts/test runs it):
 # builds reports of small simulated logs (sales-led SaaS with 3 replications, a trial-based
-# subscription app, non-contractual e-commerce), of tests/data/compare_sample.json and of a real
-# `journeysim compare` output, renders them in headless Chromium at 1280 px and checks that every
-# chart drew, nothing was fetched and nothing logged an error (check_render.py says exactly what
-# is checked). A page built to fail (broken_report.html) shows the checks catch what they claim.
+# subscription app, non-contractual e-commerce), of tests/data/compare_sample.json, of a real
+# `journeysim compare` output and of three sweeps' results (the full factorial
+# scenarios/sweeps/saas_b2b_sales.yaml, and the small Sobol and Morris sweeps beside this script),
+# renders them in headless Chromium at 1280 px and checks that every chart drew (bars with an
+# area, heatmap cells, as many marks as each figure declares, no NaN), that table rows line up
+# under their headers, that nothing was fetched and that nothing logged an error (check_render.py
+# says exactly what is checked). Pages built to fail (broken_report.html,
+# broken_sweep_report.html) show the checks catch what they claim.
 #
 #   run_browser_test.sh JOURNEYSIM_BINARY SOURCE_DIR
 #
@@ -41,6 +45,30 @@ report "$tmp/ecommerce.h5" ecommerce.html
 report "$src/tests/data/compare_sample.json" compare_sample.html
 report "$tmp/compare.json" compare.html
 
+# sweeps (about 2 s together on one core)
+sweep() { "$bin" sweep "$1" -q --threads 1 -o "$tmp/$2"; }
+sweep "$src/scenarios/sweeps/saas_b2b_sales.yaml" sweep_ff.h5
+sweep "$here/sweep_sobol.yaml" sweep_sobol.h5
+sweep "$here/sweep_morris.yaml" sweep_morris.h5
+report "$tmp/sweep_ff.h5" sweep_ff.html
+report "$tmp/sweep_sobol.h5" sweep_sobol.html
+report "$tmp/sweep_morris.h5" sweep_morris.html --kpi mrr,lead_response_time
+# what each sweep page must hold: per KPI its design's charts and one main-effect plot per
+# factor (3), the factors-by-importance and best-points tables (TABLE=N: exactly N of them)
+expect() {  # expect KPIS CHART_PREFIXES -> chart ids and table counts
+  local list="" n=0 k c
+  for k in $1; do
+    n=$((n + 1))
+    for c in $2; do list="$list,$c-$k"; done
+    list="$list,main-$k-0,main-$k-1,main-$k-2"
+  done
+  echo "${list#,},table.factors=1,table.importance=$n,table.best=$n"
+}
+ff=$(expect "lead_response_time conversion_rate mrr cac_fully_loaded monthly_churn_rate \
+  net_contribution" "anova heatmap")
+sobol=$(expect "lead_response_time conversion_rate mrr" "sobol")
+morris=$(expect "mrr lead_response_time" "morris morris-plane")
+
 all=funnel,mrr,active,retention,active-share,survival,stages
 shots=()
 [ -n "${JOURNEYSIM_BROWSER_SCREENSHOTS:-}" ] && shots=(--screenshot-dir "$JOURNEYSIM_BROWSER_SCREENSHOTS")
@@ -48,15 +76,26 @@ set +e
 python3 "$here/check_render.py" --chromium "$chromium" "${shots[@]}" \
   "$tmp/saas.html:$all" "$tmp/mobile.html:$all" "$tmp/ecommerce.html:funnel,active,stages" \
   "$tmp/compare_sample.html:forest" "$tmp/compare.html:forest" \
-  "!$here/broken_report.html" >"$tmp/out.txt" 2>&1
+  "$tmp/sweep_ff.html:$ff" "$tmp/sweep_sobol.html:$sobol" "$tmp/sweep_morris.html:$morris" \
+  "!$here/broken_report.html" "!$here/broken_sweep_report.html:table.best=2" \
+  >"$tmp/out.txt" 2>&1
 status=$?
 set -e
 cat "$tmp/out.txt"
-# the page built to fail must have tripped every kind of check
+# the pages built to fail must have tripped every kind of check
 for kind in "JavaScript exception" "console error" "the page requested" "empty SVG" \
   "no data marks" "text outside the chart" "of its size" "px wide at a"; do
   if ! grep -q "$kind" "$tmp/out.txt"; then
     echo "FAIL: the checker did not report \"$kind\" for broken_report.html"
+    status=1
+  fi
+done
+for kind in "marks of zero size" "declares 3 bars, 1 drawn" "declares 4 cells, 3 drawn" \
+  "NaN or Infinity in SVG attributes" "NaN in the page text" "no header row" \
+  "of 2 headers" "1 columns under 2 headers" "is not under its header" \
+  "elements match 'table.best', expected 2"; do
+  if ! grep -qF "$kind" "$tmp/out.txt"; then
+    echo "FAIL: the checker did not report \"$kind\" for broken_sweep_report.html"
     status=1
   fi
 done

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <string>
 
+#include "journeysim/kpi/log.hpp"
+#include "journeysim/sim/scenario.hpp"
 #include "journeysim/sweep/journal.hpp"
 #include "journeysim/sweep/results_file.hpp"
 #include "journeysim/sweep/sweep_file.hpp"
@@ -40,6 +42,12 @@ struct ExecSummary {
 // and rank 0 writes the results. Throws std::runtime_error for a journal that is not this
 // sweep's, an existing journal without --resume/--restart, and I/O errors.
 ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& options);
+
+// One replication of a scenario simulated into memory and turned into the KPI module's Log (no
+// file): what a task scores, and what a calibration's evaluation measures. `events` receives the
+// number of events simulated.
+kpi::Log simulate_log(const sim::Scenario& scenario, std::uint32_t markets,
+                      std::uint16_t replication, std::uint64_t* events = nullptr);
 
 // One task, simulated and scored in memory: its record for the journal (failed, with the
 // message, when the scenario or the run throws).

@@ -1,0 +1,45 @@
+// Reading the keys of a YAML input file (sweep and calibration files) with positions: every
+// key read is remembered and any other is an error with "did you mean"; values are checked for
+// their type and range, errors name file:line:col and the key (sim::ScenarioError).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "journeysim/sim/config.hpp"
+
+namespace journeysim::sweep::keys {
+
+class Keys {
+ public:
+  Keys(const sim::ConfigNode& n, std::string path);
+  std::string key(const std::string& k) const { return path_.empty() ? k : path_ + "." + k; }
+  // The key's value (nullptr when absent or null); the key becomes known.
+  const sim::ConfigNode* get(const std::string& k);
+  // The key's value; "required key is missing" (pointing at a near-miss typo) when absent.
+  const sim::ConfigNode& need(const std::string& k);
+  // Rejects every key not read.
+  void done() const;
+  const sim::ConfigNode& node() const { return n_; }
+
+ private:
+  const sim::ConfigNode& n_;
+  std::string path_;
+  std::vector<std::string> known_;
+};
+
+std::string scalar_text(const sim::ConfigNode& n, const std::string& key, const std::string& what);
+double number(const sim::ConfigNode& n, const std::string& key, double lo, double hi,
+              const std::string& what = "a number");
+std::uint64_t whole(const sim::ConfigNode& n, const std::string& key, double lo, double hi);
+bool boolean(const sim::ConfigNode& n, const std::string& key);
+// A list of strings (a scalar "a, b" is taken as a comma-separated list).
+std::vector<std::string> string_list(const sim::ConfigNode& n, const std::string& key);
+// A list of numbers in [lo, hi].
+std::vector<double> number_list(const sim::ConfigNode& n, const std::string& key, double lo,
+                                double hi);
+// FNV-1a over s, continuing from h (then a separator byte).
+std::uint64_t fnv1a(std::uint64_t h, const std::string& s);
+inline constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ull;
+
+}  // namespace journeysim::sweep::keys
