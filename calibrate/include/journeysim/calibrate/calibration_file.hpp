@@ -1,0 +1,85 @@
+// The calibration file (docs/calibration.md): a base scenario, the free parameters (scenario key
+// paths with bounds and a scale), the targets (KPI values with a standard error, Kaplan-Meier
+// survival curves of a real log by group), replications per evaluation, the optimiser and its
+// budget. Errors are sim::ScenarioError: file:line:col, the key, what was expected.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "journeysim/calibrate/optimise.hpp"
+#include "journeysim/sim/config.hpp"
+#include "journeysim/sim/scenario.hpp"
+
+namespace journeysim::calibrate {
+
+inline constexpr int kCalibrationFormatVersion = 1;
+
+struct Parameter {
+  std::string name, path;
+  double lo = 0, hi = 1;
+  bool log_scale = false;
+  double start = 0;  // inside [lo, hi] (default: the middle, geometric for a log scale)
+  int line = 0, column = 0;
+  // unit coordinate u in [0, 1] <-> value
+  double value(double u) const;
+  double unit(double value) const;
+  double dvalue_du(double u) const;  // for standard errors in the parameter's units
+};
+
+// One number the simulation must reproduce: its observed value, standard error and weight.
+struct Moment {
+  std::string name;  // "monthly_churn_rate", "survival[Month-to-month](12 mo)"
+  double observed = 0, se = 0, weight = 1;
+};
+
+struct KpiTarget {
+  std::string kpi;
+  double value = 0, se = 0, weight = 1;
+  int line = 0, column = 0;
+};
+
+// The Kaplan-Meier survival of converted customers at chosen months, observed in a real log
+// (CSV through a mapping, as `score --csv`), by group: the simulated customers of `sim_group`
+// (a value of `by` in the simulated log) are matched to the log's `group`.
+struct SurvivalTarget {
+  std::string log_path, mapping;
+  std::string by = "segment";  // the breakdown that defines the groups (segment, plan, channel)
+  std::string group;           // the log's group ("" = every customer)
+  std::string sim_group;       // the simulated group (default: the same name as `group`)
+  std::vector<double> months;  // times, in months of 30.4375 days
+  std::vector<double> observed, se;  // S(t) and its Greenwood standard error, from the log
+  std::size_t customers = 0, events = 0;
+  double weight = 1;
+  int line = 0, column = 0;
+};
+
+struct CalSpec {
+  std::string path, text, name, description;
+  std::string scenario_path;
+  std::uint64_t seed = 0;
+  std::uint32_t replications = 4, markets = 1;
+  std::optional<double> customers, days;
+  std::vector<std::string> sets;
+  std::vector<Parameter> parameters;
+  std::vector<KpiTarget> kpi_targets;
+  std::vector<SurvivalTarget> survival_targets;
+  OptimiseOptions optimiser;
+  double hessian_step = 0.05;  // finite-difference step, in unit coordinates
+  sim::ConfigNode base;        // the base scenario tree with `set`, customers, days applied
+  std::string base_text;
+  std::uint64_t fingerprint = 0;
+
+  // The moments in order: KPI targets, then each survival target's months.
+  std::vector<Moment> moments() const;
+  // The KPI ids the simulated runs must score.
+  std::vector<std::string> kpis() const;
+};
+
+// Parses and checks the file, loads the base scenario and each target log, checks every
+// parameter path (by setting it to its bounds: an unknown key is an error with "did you mean",
+// a bound the scenario refuses is an error) and every target KPI.
+CalSpec load_calibration(const std::string& path);
+
+}  // namespace journeysim::calibrate

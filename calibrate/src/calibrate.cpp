@@ -1,0 +1,492 @@
+#include "journeysim/calibrate/calibrate.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <sstream>
+#include <stdexcept>
+
+#include "journeysim/kpi/score.hpp"
+#include "journeysim/kpi/survival.hpp"
+#include "journeysim/sim/engine.hpp"
+#include "journeysim/sweep/execute.hpp"
+#include "journeysim/sweep/journal.hpp"
+#include "journeysim/version.hpp"
+
+namespace journeysim::calibrate {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr double kMonthDays = 30.4375;
+// D's share for a moment the runs could not produce at some point of the search (the start is
+// checked: there, an unavailable moment is an error)
+constexpr double kMissingPenalty = 1e6;
+
+std::string fmt(double v) {
+  std::ostringstream os;
+  os.precision(17);
+  os << v;
+  return os.str();
+}
+
+std::string num(double v, int prec = 4) {
+  if (!std::isfinite(v)) return "-";
+  std::ostringstream os;
+  os.precision(prec);
+  os << v;
+  return os.str();
+}
+
+// "[lo, hi]" (appended piece by piece: GCC 12 warns falsely on "[" + std::string, -Wrestrict)
+std::string interval_text(const std::string& lo, const std::string& hi) {
+  std::string s(1, '[');
+  s += lo;
+  s += ", ";
+  s += hi;
+  s += ']';
+  return s;
+}
+
+// The moments of one replication's log, in CalSpec::moments() order.
+std::vector<double> measure(const CalSpec& spec, const kpi::Log& log) {
+  std::vector<double> out;
+  if (!spec.kpi_targets.empty()) {
+    kpi::ScoreOptions so;
+    so.kpis = spec.kpis();
+    const kpi::ScoreReport rep = kpi::score(log, so);
+    for (const auto& t : spec.kpi_targets) {
+      double v = NAN;
+      for (const auto& s : rep.scores)
+        if (s.id == t.kpi && !s.values.empty()) v = s.values[0];
+      out.push_back(v);
+    }
+  }
+  for (const auto& t : spec.survival_targets) {
+    const kpi::Lifetimes life = kpi::lifetimes(log, t.sim_group.empty() ? "" : t.by);
+    std::vector<double> time;
+    std::vector<std::uint8_t> event;
+    for (std::size_t i = 0; i < life.days.size(); ++i)
+      if (t.sim_group.empty() || life.group[i] == t.sim_group) {
+        time.push_back(life.days[i]);
+        event.push_back(life.churned[i]);
+      }
+    if (time.empty()) {
+      out.insert(out.end(), t.months.size(), NAN);
+      continue;
+    }
+    const kpi::KmCurve km = kpi::kaplan_meier(time, event);
+    for (double m : t.months) out.push_back(km.survival_at(m * kMonthDays));
+  }
+  return out;
+}
+
+// A tree holding only the overrides, shaped as the base scenario (maps, and lists of named
+// items addressed by name), so that `extends:` merges it into the base.
+void add_override(sim::ConfigNode& out, const sim::ConfigNode& base, const std::string& path,
+                  const sim::ConfigNode& value) {
+  std::vector<std::string> parts;
+  std::stringstream ss(path);
+  for (std::string p; std::getline(ss, p, '.');) parts.push_back(p);
+  sim::ConfigNode* o = &out;
+  const sim::ConfigNode* b = &base;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const bool last = i + 1 == parts.size();
+    if (b && b->kind == sim::ConfigNode::Kind::Seq) {
+      const sim::ConfigNode* item = nullptr;
+      for (const auto& it : b->seq)
+        if (const sim::ConfigNode* nm = it.find("name"); nm && nm->scalar == parts[i]) item = &it;
+      if (!item && std::all_of(parts[i].begin(), parts[i].end(), ::isdigit)) {
+        const std::size_t idx = std::stoul(parts[i]);
+        if (idx < b->seq.size()) item = &b->seq[idx];
+      }
+      const sim::ConfigNode* nm = item ? item->find("name") : nullptr;
+      const std::string name = nm ? nm->scalar : parts[i];
+      o->kind = sim::ConfigNode::Kind::Seq;
+      sim::ConfigNode* slot = nullptr;
+      for (auto& it : o->seq)
+        if (const sim::ConfigNode* n2 = it.find("name"); n2 && n2->scalar == name) slot = &it;
+      if (!slot) {
+        sim::ConfigNode m;
+        m.kind = sim::ConfigNode::Kind::Map;
+        sim::ConfigNode n;
+        n.kind = sim::ConfigNode::Kind::Scalar;
+        n.scalar = name;
+        m.map.emplace_back("name", n);
+        o->seq.push_back(m);
+        slot = &o->seq.back();
+      }
+      if (last) {
+        *slot = value;
+        return;
+      }
+      o = slot;
+      b = item;
+      continue;
+    }
+    o->kind = sim::ConfigNode::Kind::Map;
+    sim::ConfigNode* child = o->find(parts[i]);
+    if (!child) {
+      o->map.emplace_back(parts[i], sim::ConfigNode{});
+      child = &o->map.back().second;
+    }
+    if (last) {
+      *child = value;
+      return;
+    }
+    o = child;
+    b = b ? b->find(parts[i]) : nullptr;
+  }
+}
+
+}  // namespace
+
+sim::Scenario scenario_at(const CalSpec& spec, const std::vector<double>& x) {
+  sim::ConfigNode root = spec.base;
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i)
+    sim::apply_override(root, spec.parameters[i].path + "=" + fmt(x[i]));
+  sim::Scenario sc = sim::parse_scenario(root);
+  sc.resolved_text = sim::emit_yaml(root);
+  sc.seed = spec.seed;
+  return sc;
+}
+
+Evaluation evaluate(const CalSpec& spec, const std::vector<double>& u, int threads) {
+  Evaluation e;
+  e.u = u;
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i)
+    e.x.push_back(spec.parameters[i].value(u[i]));
+  const sim::Scenario sc = scenario_at(spec, e.x);
+  const std::vector<Moment> targets = spec.moments();
+  const std::size_t R = spec.replications, M = targets.size();
+  std::vector<std::vector<double>> vals(R);
+  std::vector<std::uint64_t> events(R, 0);
+  tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
+  arena.execute([&] {
+    tbb::parallel_for(std::size_t{0}, R, [&](std::size_t r) {
+      const kpi::Log log =
+          sweep::simulate_log(sc, spec.markets, static_cast<std::uint16_t>(r), &events[r]);
+      vals[r] = measure(spec, log);
+    });
+  });
+  for (auto n : events) e.events += n;
+  e.distance = 0;
+  for (std::size_t m = 0; m < M; ++m) {
+    double sum = 0, sq = 0;
+    std::size_t n = 0;
+    for (std::size_t r = 0; r < R; ++r)
+      if (std::isfinite(vals[r][m])) {
+        sum += vals[r][m];
+        ++n;
+      }
+    const double mean = n ? sum / static_cast<double>(n) : NAN;
+    for (std::size_t r = 0; r < R; ++r)
+      if (std::isfinite(vals[r][m])) sq += (vals[r][m] - mean) * (vals[r][m] - mean);
+    const double se =
+        n > 1 ? std::sqrt(sq / static_cast<double>(n - 1) / static_cast<double>(n)) : NAN;
+    e.mean.push_back(mean);
+    e.se.push_back(se);
+    const double var = targets[m].se * targets[m].se + (std::isfinite(se) ? se * se : 0.0);
+    const double z = std::isfinite(mean) ? (mean - targets[m].observed) / std::sqrt(var) : NAN;
+    e.z.push_back(z);
+    e.distance += std::isfinite(z) ? targets[m].weight * z * z : kMissingPenalty;
+  }
+  return e;
+}
+
+Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
+  namespace fs = std::filesystem;
+  const auto t0 = Clock::now();
+  const std::size_t n = spec.parameters.size();
+  const std::vector<Moment> targets = spec.moments();
+  const std::size_t M = targets.size();
+  Fit fit;
+  fit.name = spec.name;
+  fit.targets = targets;
+  fit.moments = M;
+
+  // the journal: one record per evaluation, in the order the search asked for them
+  const std::string jdir = o.journal_dir.empty() ? o.output + ".journal" : o.journal_dir;
+  sweep::JournalHeader header;
+  header.fingerprint = spec.fingerprint;
+  header.tasks = std::uint64_t{1} << 40;
+  header.kpis = static_cast<std::uint32_t>(n + 1 + 2 * M);
+  header.build = std::string(kVersion) + " " + kGitCommit;
+  header.sweep = "calibration " + spec.name + " (" + spec.path + ")";
+  fs::create_directories(jdir);
+  auto files = sweep::journal_files(jdir);
+  if (!files.empty() && o.restart) {
+    for (const auto& f : files) fs::remove(f);
+    files.clear();
+  }
+  if (!files.empty() && !o.resume)
+    throw std::runtime_error("a journal of an earlier run of this calibration is in " + jdir +
+                             ": give --resume to continue it, or --restart to discard it");
+  std::vector<sweep::TaskRecord> cache;
+  for (const auto& f : files)
+    sweep::read_journal(f, header, [&](const sweep::TaskRecord& r) {
+      if (r.task >= cache.size()) cache.resize(r.task + 1);
+      if (cache[r.task].kpis.empty()) cache[r.task] = r;
+    });
+  const std::uint32_t attempt = sweep::next_attempt(jdir, "cal");
+  sweep::JournalWriter journal((fs::path(jdir) / sweep::journal_name("cal", attempt, 0)).string(),
+                               header);
+
+  const bool show = o.progress && isatty(STDERR_FILENO);
+  std::uint64_t count = 0;
+  Evaluation best;
+  best.distance = INFINITY;
+  auto to_eval = [&](const sweep::TaskRecord& r) {
+    Evaluation e;
+    e.u.assign(r.kpis.begin(), r.kpis.begin() + static_cast<std::ptrdiff_t>(n));
+    for (std::size_t i = 0; i < n; ++i) e.x.push_back(spec.parameters[i].value(e.u[i]));
+    e.distance = r.kpis[n];
+    e.mean.assign(r.kpis.begin() + static_cast<std::ptrdiff_t>(n + 1),
+                  r.kpis.begin() + static_cast<std::ptrdiff_t>(n + 1 + M));
+    e.se.assign(r.kpis.begin() + static_cast<std::ptrdiff_t>(n + 1 + M), r.kpis.end());
+    for (std::size_t m = 0; m < M; ++m) {
+      const double var =
+          targets[m].se * targets[m].se + (std::isfinite(e.se[m]) ? e.se[m] * e.se[m] : 0.0);
+      e.z.push_back((e.mean[m] - targets[m].observed) / std::sqrt(var));
+    }
+    e.events = r.events;
+    return e;
+  };
+  auto objective = [&](const std::vector<double>& u) -> double {
+    if (sim::g_interrupt) throw sim::Interrupted();
+    const std::uint64_t idx = count++;
+    Evaluation e;
+    if (idx < cache.size() && !cache[idx].kpis.empty() &&
+        std::equal(u.begin(), u.end(), cache[idx].kpis.begin())) {
+      e = to_eval(cache[idx]);
+      ++fit.replayed;
+    } else {
+      const auto te = Clock::now();
+      e = evaluate(spec, u, o.threads);
+      if (idx == 0) {  // the start: every target must be producible
+        std::vector<std::string> missing;
+        for (std::size_t m = 0; m < M; ++m)
+          if (!std::isfinite(e.mean[m])) missing.push_back(targets[m].name);
+        if (!missing.empty()) {
+          std::string list;
+          for (const auto& s : missing) list += (list.empty() ? "" : ", ") + s;
+          throw std::runtime_error(
+              "the scenario cannot produce these targets at the start point (no replication "
+              "gives a value): " +
+              list +
+              " (a KPI needs events the scenario does not generate, or a group has no converted "
+              "customers)");
+        }
+      }
+      sweep::TaskRecord r;
+      r.task = idx;
+      r.events = e.events;
+      r.seconds = std::chrono::duration<double>(Clock::now() - te).count();
+      r.kpis = u;
+      r.kpis.push_back(e.distance);
+      r.kpis.insert(r.kpis.end(), e.mean.begin(), e.mean.end());
+      r.kpis.insert(r.kpis.end(), e.se.begin(), e.se.end());
+      journal.append(r);
+    }
+    if (e.distance < best.distance) best = e;
+    if (show) {
+      const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double budget = static_cast<double>(spec.optimiser.max_evaluations);
+      std::string params;
+      for (std::size_t i = 0; i < n; ++i)
+        params += (i ? ", " : "") + spec.parameters[i].name + "=" + num(best.x[i], 3);
+      std::fprintf(stderr, "\r  calibrate: %llu evaluations, best D %.4g (%s), ETA %s   ",
+                   static_cast<unsigned long long>(count), best.distance, params.c_str(),
+                   budget > 0 && count > 0
+                       ? (num(secs / static_cast<double>(count) *
+                                  std::max(0.0, budget - static_cast<double>(count)),
+                              3) +
+                          " s")
+                             .c_str()
+                       : "?");
+      std::fflush(stderr);
+    }
+    return e.distance;
+  };
+  std::vector<double> start(n), lo(n, 0.0), hi(n, 1.0);
+  for (std::size_t i = 0; i < n; ++i) start[i] = spec.parameters[i].unit(spec.parameters[i].start);
+  const OptimiseResult res = minimise(objective, start, lo, hi, spec.optimiser);
+  fit.stop_reason = res.stop_reason;
+  const std::uint64_t search_evaluations = count;
+  // the curvature of D at the optimum (these evaluations are journalled too)
+  std::vector<double> h(n, spec.hessian_step);
+  const Evaluation at_optimum = best;
+  const auto H = hessian(objective, at_optimum.u, h, lo, hi);
+  best = at_optimum;  // the curvature's probes do not move the reported optimum
+  const Uncertainty unc = uncertainty(H, lo, hi);
+  if (show) std::fprintf(stderr, "\r%100s\r", "");
+  journal.sync();
+
+  fit.evaluations = count;
+  fit.distance = best.distance;
+  fit.best = best;
+  fit.correlation = unc.corr;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Parameter& p = spec.parameters[i];
+    ParameterFit pf;
+    pf.name = p.name;
+    pf.path = p.path;
+    pf.start = p.start;
+    pf.value = best.x[i];
+    pf.lo = p.lo;
+    pf.hi = p.hi;
+    pf.identifiable = unc.identifiable[i];
+    pf.se = unc.identifiable[i] ? unc.se[i] * p.dvalue_du(best.u[i]) : NAN;
+    pf.at_bound = best.u[i] < 1e-3 || best.u[i] > 1 - 1e-3;
+    if (!pf.identifiable)
+      pf.warning = "not identifiable from these targets: " + unc.reason[i];
+    else if (pf.at_bound)
+      pf.warning =
+          "at its bound: the best value may lie outside [" + num(p.lo) + ", " + num(p.hi) + "]";
+    fit.parameters.push_back(pf);
+  }
+  for (std::size_t m = 0; m < M; ++m)
+    if (!(std::abs(best.z[m]) <= 3)) fit.unreachable.push_back(targets[m].name);
+  (void)search_evaluations;
+  fit.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  return fit;
+}
+
+std::string fitted_yaml(const CalSpec& spec, const Fit& fit, const std::string& output_path) {
+  namespace fs = std::filesystem;
+  sim::ConfigNode tree;
+  tree.kind = sim::ConfigNode::Kind::Map;
+  for (const auto& s : spec.sets) {
+    const auto eq = s.find('=');
+    add_override(tree, spec.base, s.substr(0, eq), sim::parse_yaml_string(s.substr(eq + 1), "set"));
+  }
+  for (const auto& p : fit.parameters) {
+    sim::ConfigNode v;
+    v.kind = sim::ConfigNode::Kind::Scalar;
+    v.scalar = fmt(p.value);
+    add_override(tree, spec.base, p.path, v);
+  }
+  const fs::path out_dir = fs::absolute(output_path).parent_path();
+  const std::string base = fs::relative(fs::absolute(spec.scenario_path), out_dir).string();
+  std::ostringstream os;
+  const std::time_t now = std::time(nullptr);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  os << "# Fitted by `journeysim calibrate " << spec.path << "` (journeysim " << kVersion << " "
+     << kGitCommit << ") on " << when << ".\n"
+     << "# " << fit.evaluations << " evaluations of " << spec.replications << " replications (seed "
+     << spec.seed << ")";
+  if (spec.customers) os << ", customers " << *spec.customers;
+  if (spec.days) os << ", days " << *spec.days;
+  os << "; distance D = " << num(fit.distance) << " over " << fit.moments
+     << " targets (sum of squared z-scores).\n# Per target: observed, simulated mean, z\n";
+  for (std::size_t m = 0; m < fit.targets.size(); ++m)
+    os << "#   " << fit.targets[m].name << ": " << num(fit.targets[m].observed) << ", "
+       << num(fit.best.mean[m]) << ", z = " << num(fit.best.z[m], 3) << "\n";
+  os << "# Parameters: fitted value +- standard error (from the curvature of D)\n";
+  for (const auto& p : fit.parameters)
+    os << "#   " << p.path << " = " << num(p.value) << " +- " << num(p.se, 2)
+       << (p.warning.empty() ? "" : "  (" + p.warning + ")") << "\n";
+  os << "format_version: 1\n"
+     << "extends: " << base << "\n"
+     << "name: " << spec.name << "_fitted\n";
+  std::string body = sim::emit_yaml(tree);
+  os << body;
+  return os.str();
+}
+
+nlohmann::json to_json(const Fit& f) {
+  auto jn = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json j;
+  j["calibration"] = f.name;
+  j["distance"] = jn(f.distance);
+  j["evaluations"] = f.evaluations;
+  j["replayed_from_journal"] = f.replayed;
+  j["stop_reason"] = f.stop_reason;
+  j["seconds"] = f.seconds;
+  for (std::size_t m = 0; m < f.targets.size(); ++m) {
+    const double h = 1.959963984540054 * f.best.se[m];
+    j["targets"].push_back({{"target", f.targets[m].name},
+                            {"observed", jn(f.targets[m].observed)},
+                            {"observed_se", jn(f.targets[m].se)},
+                            {"simulated", jn(f.best.mean[m])},
+                            {"simulated_ci_low", jn(f.best.mean[m] - h)},
+                            {"simulated_ci_high", jn(f.best.mean[m] + h)},
+                            {"z", jn(f.best.z[m])},
+                            {"weight", f.targets[m].weight}});
+  }
+  for (const auto& p : f.parameters)
+    j["parameters"].push_back({{"name", p.name},
+                               {"path", p.path},
+                               {"start", p.start},
+                               {"value", p.value},
+                               {"se", jn(p.se)},
+                               {"bounds", {p.lo, p.hi}},
+                               {"identifiable", p.identifiable},
+                               {"at_bound", p.at_bound},
+                               {"warning", p.warning}});
+  j["correlation"] = nlohmann::json::array();
+  for (const auto& row : f.correlation) {
+    nlohmann::json r = nlohmann::json::array();
+    for (double v : row) r.push_back(jn(v));
+    j["correlation"].push_back(r);
+  }
+  j["unreachable_targets"] = f.unreachable;
+  return j;
+}
+
+std::string to_text(const Fit& f) {
+  std::ostringstream os;
+  os << "calibration " << f.name << ": D = " << num(f.distance) << " over " << f.moments
+     << " targets after " << f.evaluations << " evaluations (" << f.stop_reason << "; "
+     << num(f.seconds, 3) << " s";
+  if (f.replayed) os << "; " << f.replayed << " replayed from the journal";
+  os << ")\n\n";
+  std::size_t w = 6;
+  for (const auto& t : f.targets) w = std::max(w, t.name.size());
+  os << std::left << std::setw(static_cast<int>(w)) << "target"
+     << "  " << std::right << std::setw(11) << "observed"
+     << "  " << std::setw(11) << "simulated"
+     << "  " << std::setw(25) << "95% CI"
+     << "  " << std::setw(7) << "z"
+     << "\n";
+  for (std::size_t m = 0; m < f.targets.size(); ++m) {
+    const double h = 1.959963984540054 * f.best.se[m];
+    os << std::left << std::setw(static_cast<int>(w)) << f.targets[m].name << "  " << std::right
+       << std::setw(11) << num(f.targets[m].observed) << "  " << std::setw(11)
+       << num(f.best.mean[m]) << "  " << std::setw(25)
+       << interval_text(num(f.best.mean[m] - h), num(f.best.mean[m] + h)) << "  " << std::setw(7)
+       << num(f.best.z[m], 3) << "\n";
+  }
+  os << "\n";
+  std::size_t pw = 9;
+  for (const auto& p : f.parameters) pw = std::max(pw, p.path.size());
+  os << std::left << std::setw(static_cast<int>(pw)) << "parameter"
+     << "  " << std::right << std::setw(11) << "start"
+     << "  " << std::setw(11) << "fitted"
+     << "  " << std::setw(11) << "+- se"
+     << "\n";
+  for (const auto& p : f.parameters) {
+    os << std::left << std::setw(static_cast<int>(pw)) << p.path << "  " << std::right
+       << std::setw(11) << num(p.start) << "  " << std::setw(11) << num(p.value) << "  "
+       << std::setw(11) << num(p.se, 2);
+    if (!p.warning.empty()) os << "  warning: " << p.warning;
+    os << "\n";
+  }
+  if (!f.unreachable.empty()) {
+    os << "\nthe model does not reach these targets (|z| > 3 at the optimum):";
+    for (const auto& t : f.unreachable) os << " " << t;
+    os << "\n";
+  }
+  return os.str();
+}
+
+}  // namespace journeysim::calibrate
