@@ -43,7 +43,28 @@ class EachMethod : public ::testing::TestWithParam<std::string> {};
 
 TEST(CalibrateOptimise, MethodsListed) {
   EXPECT_EQ(jc::optimise_methods(),
-            (std::vector<std::string>{"bobyqa", "neldermead", "cobyla", "sbplx"}));
+            (std::vector<std::string>{"bobyqa", "neldermead", "cobyla", "sbplx", "direct"}));
+}
+
+// DIRECT-L searches the whole box: on a function with a shallow local minimum near the start
+// and the global one far away, it finds the global one where a local method from the start
+// stays in the local basin.
+TEST(CalibrateOptimise, DirectFindsTheGlobalMinimum) {
+  auto f = [](const std::vector<double>& x) {
+    const double a = (x[0] - 0.2) * (x[0] - 0.2) + (x[1] - 0.2) * (x[1] - 0.2);
+    const double b = (x[0] - 0.85) * (x[0] - 0.85) + (x[1] - 0.8) * (x[1] - 0.8);
+    return -0.5 * std::exp(-a / 0.01) - 1.0 * std::exp(-b / 0.01);
+  };
+  jc::OptimiseOptions o;
+  o.method = "direct";
+  o.max_evaluations = 400;
+  const auto g = jc::minimise(f, {0.25, 0.25}, {0, 0}, {1, 1}, o);
+  EXPECT_NEAR(g.x[0], 0.85, 0.02);
+  EXPECT_NEAR(g.x[1], 0.8, 0.02);
+  EXPECT_LE(g.evaluations, 400u);
+  o.method = "sbplx";
+  const auto l = jc::minimise(f, {0.25, 0.25}, {0, 0}, {1, 1}, o);
+  EXPECT_NEAR(l.x[0], 0.2, 0.02) << "the local method stays in the start's basin";
 }
 
 // Tolerance: each coordinate within 1e-4 of the minimiser, f within 1e-8 of 0.

@@ -212,6 +212,13 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   fit.name = spec.name;
   fit.targets = targets;
   fit.moments = M;
+  {
+    std::size_t at = spec.kpi_targets.size();
+    for (const auto& t : spec.survival_targets) {
+      fit.curves.push_back({t.group, t.sim_group, t.by, at, t.months, t.customers, t.events});
+      at += t.months.size();
+    }
+  }
 
   // the journal: one record per evaluation, in the order the search asked for them
   const std::string jdir = o.journal_dir.empty() ? o.output + ".journal" : o.journal_dir;
@@ -260,6 +267,7 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
     e.events = r.events;
     return e;
   };
+  Evaluation last;  // the latest evaluation (the Jacobian below reads its moments)
   auto objective = [&](const std::vector<double>& u) -> double {
     if (sim::g_interrupt) throw sim::Interrupted();
     const std::uint64_t idx = count++;
@@ -314,18 +322,55 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
                        : "?");
       std::fflush(stderr);
     }
+    last = e;
     return e.distance;
   };
   std::vector<double> start(n), lo(n, 0.0), hi(n, 1.0);
   for (std::size_t i = 0; i < n; ++i) start[i] = spec.parameters[i].unit(spec.parameters[i].start);
-  const OptimiseResult res = minimise(objective, start, lo, hi, spec.optimiser);
+  OptimiseOptions local = spec.optimiser;
+  if (spec.global_evaluations > 0) {
+    OptimiseOptions global = spec.optimiser;
+    global.method = "direct";
+    global.max_evaluations = spec.global_evaluations;
+    minimise(objective, start, lo, hi, global);
+    start = best.u;  // the local search starts from the global phase's best point
+    local.max_evaluations = spec.optimiser.max_evaluations - count;
+  }
+  const OptimiseResult res = minimise(objective, start, lo, hi, local);
   fit.stop_reason = res.stop_reason;
   const std::uint64_t search_evaluations = count;
-  // the curvature of D at the optimum (these evaluations are journalled too)
-  std::vector<double> h(n, spec.hessian_step);
+  // Uncertainty: the Gauss-Newton curvature of D at the optimum, H = 2 J' W J, from the Jacobian
+  // J of the simulated moments (central differences of step h in unit coordinates, one-sided at a
+  // bound; these evaluations are journalled too) and W = diag(w / (se_obs^2 + se_sim^2)). This is
+  // the asymptotic covariance of simulated minimum distance, cov = (J' W J)^-1 = 2 H^-1; it needs
+  // first differences of the moments only, which common random numbers keep smooth, where the
+  // second differences of D itself were dominated by the landscape's roughness (measured on the
+  // Telco fit: a direct finite-difference Hessian of D was indefinite along every parameter).
   const Evaluation at_optimum = best;
-  const auto H = hessian(objective, at_optimum.u, h, lo, hi);
-  best = at_optimum;  // the curvature's probes do not move the reported optimum
+  std::vector<std::vector<double>> J(M, std::vector<double>(n, 0.0));
+  for (std::size_t i = 0; i < n; ++i) {
+    const double step = spec.hessian_step;
+    std::vector<double> up = at_optimum.u, down = at_optimum.u;
+    up[i] = std::min(1.0, at_optimum.u[i] + step);
+    down[i] = std::max(0.0, at_optimum.u[i] - step);
+    objective(up);
+    const Evaluation e_up = last;
+    objective(down);
+    const Evaluation e_down = last;
+    for (std::size_t m = 0; m < M; ++m)
+      J[m][i] = (e_up.mean[m] - e_down.mean[m]) / (up[i] - down[i]);
+  }
+  best = at_optimum;  // the probes do not move the reported optimum
+  std::vector<std::vector<double>> H(n, std::vector<double>(n, 0.0));
+  for (std::size_t m = 0; m < M; ++m) {
+    const double se_sim = std::isfinite(at_optimum.se[m]) ? at_optimum.se[m] : 0.0;
+    const double var = targets[m].se * targets[m].se + se_sim * se_sim;
+    if (!(var > 0) || !std::isfinite(J[m][0])) continue;
+    const double w = targets[m].weight / var;
+    for (std::size_t a = 0; a < n; ++a)
+      for (std::size_t b = 0; b < n; ++b)
+        if (std::isfinite(J[m][a]) && std::isfinite(J[m][b])) H[a][b] += 2 * w * J[m][a] * J[m][b];
+  }
   const Uncertainty unc = uncertainty(H, lo, hi);
   if (show) std::fprintf(stderr, "\r%100s\r", "");
   journal.sync();
@@ -406,6 +451,8 @@ std::string fitted_yaml(const CalSpec& spec, const Fit& fit, const std::string& 
 nlohmann::json to_json(const Fit& f) {
   auto jn = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json j;
+  j["format"] = "journeysim calibration fit";
+  j["format_version"] = 1;
   j["calibration"] = f.name;
   j["distance"] = jn(f.distance);
   j["evaluations"] = f.evaluations;
@@ -440,6 +487,34 @@ nlohmann::json to_json(const Fit& f) {
     j["correlation"].push_back(r);
   }
   j["unreachable_targets"] = f.unreachable;
+  j["curves"] = nlohmann::json::array();
+  for (const auto& c : f.curves) {
+    nlohmann::json jc{{"kind", "survival"},       {"by", c.by},
+                      {"group", c.group},         {"simulated_group", c.sim_group},
+                      {"customers", c.customers}, {"events", c.events},
+                      {"months", c.months}};
+    for (std::size_t i = 0; i < c.months.size(); ++i) {
+      const std::size_t m = c.first_moment + i;
+      const double h = 1.959963984540054 * f.best.se[m];
+      jc["observed"].push_back(jn(f.targets[m].observed));
+      jc["observed_se"].push_back(jn(f.targets[m].se));
+      jc["simulated"].push_back(jn(f.best.mean[m]));
+      jc["simulated_ci_low"].push_back(jn(f.best.mean[m] - h));
+      jc["simulated_ci_high"].push_back(jn(f.best.mean[m] + h));
+    }
+    double gap = 0, at = 0;
+    for (std::size_t i = 0; i < c.months.size(); ++i) {
+      const std::size_t m = c.first_moment + i;
+      const double g = std::abs(f.best.mean[m] - f.targets[m].observed);
+      if (g > gap) {
+        gap = g;
+        at = c.months[i];
+      }
+    }
+    jc["largest_gap"] = jn(gap);
+    jc["largest_gap_month"] = at;
+    j["curves"].push_back(jc);
+  }
   return j;
 }
 
@@ -481,6 +556,21 @@ std::string to_text(const Fit& f) {
     if (!p.warning.empty()) os << "  warning: " << p.warning;
     os << "\n";
   }
+  for (const auto& c : f.curves) {
+    double gap = 0, at = 0;
+    for (std::size_t i = 0; i < c.months.size(); ++i) {
+      const std::size_t m = c.first_moment + i;
+      const double g = std::abs(f.best.mean[m] - f.targets[m].observed);
+      if (g > gap) {
+        gap = g;
+        at = c.months[i];
+      }
+    }
+    os << "\nsurvival curve of " << (c.group.empty() ? "all customers" : c.group) << " ("
+       << c.customers << " customers, " << c.events << " churned): largest gap " << num(gap, 3)
+       << " at " << num(at) << " months";
+  }
+  if (!f.curves.empty()) os << "\n";
   if (!f.unreachable.empty()) {
     os << "\nthe model does not reach these targets (|z| > 3 at the optimum):";
     for (const auto& t : f.unreachable) os << " " << t;

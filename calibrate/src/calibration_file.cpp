@@ -96,8 +96,8 @@ void observe_survival(SurvivalTarget& t, const std::string& where) {
     event.push_back(life.churned[i]);
   }
   if (time.empty())
-    throw std::runtime_error(where + ": no converted customer of group '" + t.group + "' (by " +
-                             t.by + ") in " + t.log_path + common::did_you_mean(t.group, groups) +
+    throw std::runtime_error("no converted customer of group '" + t.group + "' (by " + t.by +
+                             ") in " + t.log_path + common::did_you_mean(t.group, groups) +
                              "; groups: " + common::join(groups));
   const kpi::KmCurve km = kpi::kaplan_meier(time, event);
   t.customers = km.n;
@@ -109,7 +109,8 @@ void observe_survival(SurvivalTarget& t, const std::string& where) {
     double se = 0;
     for (const auto& p : km.points)
       if (p.t <= d) se = p.std_err;
-    t.se.push_back(se);
+    // no event yet: Greenwood's SE is 0, but S is known to no better than one customer in n
+    t.se.push_back(std::max(se, 1.0 / static_cast<double>(km.n)));
   }
 }
 
@@ -265,8 +266,7 @@ CalSpec load_calibration(const std::string& path) {
       st.months = number_list(sk.need("months"), sk.key("months"), 0, 1200);
       sk.done();
       try {
-        observe_survival(st, path + ":" + std::to_string(st.line) + ":" +
-                                 std::to_string(st.column) + ": " + key + ".survival");
+        observe_survival(st, "the target log");
       } catch (const ScenarioError&) {
         throw;
       } catch (const std::exception& e) {
@@ -297,10 +297,33 @@ CalSpec load_calibration(const std::string& path) {
       s.optimiser.ftol_abs = number(*n, "optimiser.ftol_abs", 0, 1e9);
     if (const ConfigNode* n = ok.get("initial_step"))
       s.optimiser.initial_step = number(*n, "optimiser.initial_step", 1e-6, 1);
+    if (const ConfigNode* g = ok.get("global")) {
+      s.global = scalar_text(*g, "optimiser.global", "direct or none");
+      if (s.global != "direct" && s.global != "none")
+        throw ScenarioError(g->pos, "optimiser.global",
+                            "expected direct or none, found '" + s.global + "'" +
+                                common::did_you_mean(s.global, {"direct", "none"}));
+    }
+    if (const ConfigNode* n = ok.get("global_evaluations"))
+      s.global_evaluations = whole(*n, "optimiser.global_evaluations", 0, 1e7);
     if (const ConfigNode* n = ok.get("hessian_step"))
       s.hessian_step = number(*n, "optimiser.hessian_step", 1e-4, 0.25);
     ok.done();
+    if (s.optimiser.method == "direct")
+      throw ScenarioError(o->pos, "optimiser.method",
+                          "direct is the global phase (optimiser.global: direct); the method is "
+                          "the local search: sbplx, bobyqa, neldermead or cobyla");
   }
+  if (s.global == "none")
+    s.global_evaluations = 0;
+  else if (s.global_evaluations == 0)
+    s.global_evaluations = std::max<std::uint64_t>(1, s.optimiser.max_evaluations * 2 / 5);
+  if (s.global_evaluations >= s.optimiser.max_evaluations)
+    throw ScenarioError(root.find("optimiser") ? root.find("optimiser")->pos : root.pos,
+                        "optimiser.global_evaluations",
+                        "the global phase (" + std::to_string(s.global_evaluations) +
+                            " evaluations) must leave some of max_evaluations (" +
+                            std::to_string(s.optimiser.max_evaluations) + ") to the local search");
   k.done();
 
   // the base scenario, then every parameter path at both bounds

@@ -29,7 +29,10 @@ struct Method {
 constexpr Method kMethods[] = {{"bobyqa", nlopt::LN_BOBYQA},
                                {"neldermead", nlopt::LN_NELDERMEAD},
                                {"cobyla", nlopt::LN_COBYLA},
-                               {"sbplx", nlopt::LN_SBPLX}};
+                               {"sbplx", nlopt::LN_SBPLX},
+                               // global, deterministic: DIRECT-L (Gablonsky and Kelley's locally
+                               // biased DIRECT) divides the box, no start point needed
+                               {"direct", nlopt::GN_DIRECT_L}};
 
 nlopt::algorithm algorithm_for(const std::string& method) {
   for (const Method& m : kMethods) {

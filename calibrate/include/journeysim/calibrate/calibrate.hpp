@@ -55,8 +55,17 @@ struct ParameterFit {
   std::string warning;
 };
 
+// A survival target's moments, for drawing the observed and fitted curves on one chart.
+struct CurveFit {
+  std::string group, sim_group, by;
+  std::size_t first_moment = 0;  // its months are moments first_moment .. + months.size() - 1
+  std::vector<double> months;
+  std::size_t customers = 0, events = 0;  // of the observed log's group
+};
+
 struct Fit {
   std::string name, stop_reason;
+  std::vector<CurveFit> curves;
   std::uint64_t evaluations = 0, replayed = 0;  // replayed: taken from the journal
   double distance = 0;
   std::size_t moments = 0;

@@ -65,9 +65,14 @@ struct CalSpec {
   std::vector<Parameter> parameters;
   std::vector<KpiTarget> kpi_targets;
   std::vector<SurvivalTarget> survival_targets;
-  OptimiseOptions optimiser;
-  double hessian_step = 0.05;  // finite-difference step, in unit coordinates
-  sim::ConfigNode base;        // the base scenario tree with `set`, customers, days applied
+  OptimiseOptions optimiser;  // the local search (its max_evaluations: the whole budget)
+  // A global phase first (DIRECT-L over the whole box), then the local method from its best
+  // point with the rest of the budget: a simulated objective is rough and its valleys curved, and
+  // a local method alone stalled far from the optimum on the recovery test (docs/calibration.md).
+  std::string global = "direct";         // direct or none
+  std::uint64_t global_evaluations = 0;  // default: 40% of max_evaluations
+  double hessian_step = 0.05;            // finite-difference step, in unit coordinates
+  sim::ConfigNode base;  // the base scenario tree with `set`, customers, days applied
   std::string base_text;
   std::uint64_t fingerprint = 0;
 
