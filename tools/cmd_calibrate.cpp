@@ -9,6 +9,7 @@
 #include "journeysim/analysis/files.hpp"
 #include "journeysim/calibrate/calibrate.hpp"
 #include "journeysim/sim/engine.hpp"
+#include "journeysim/sweep/ranks.hpp"
 #include "util.hpp"
 
 namespace {
@@ -89,6 +90,10 @@ const bool registered = journeysim::cli::register_command(
                        "command with --resume\n";
           return 130;
         }
+        if (fit.rank != 0) {  // under mpirun: rank 0 writes the outputs
+          journeysim::sweep::finish_ranks();
+          return 0;
+        }
         journeysim::analysis::write_file_atomically(st->output,
                                                     cal::fitted_yaml(spec, fit, st->output));
         if (!st->report.empty())
@@ -100,6 +105,7 @@ const bool registered = journeysim::cli::register_command(
         }
         std::cout << (st->format == "json" ? cal::to_json(fit).dump(2) + "\n" : cal::to_text(fit));
         if (!g.quiet) std::cerr << "fitted scenario: " << st->output << "\n";
+        journeysim::sweep::finish_ranks();
         return 0;
       };
     });

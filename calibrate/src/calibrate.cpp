@@ -11,6 +11,7 @@
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 
@@ -19,6 +20,7 @@
 #include "journeysim/sim/engine.hpp"
 #include "journeysim/sweep/execute.hpp"
 #include "journeysim/sweep/journal.hpp"
+#include "journeysim/sweep/ranks.hpp"
 #include "journeysim/version.hpp"
 
 namespace journeysim::calibrate {
@@ -167,16 +169,31 @@ Evaluation evaluate(const CalSpec& spec, const std::vector<double>& u, int threa
   const sim::Scenario sc = scenario_at(spec, e.x);
   const std::vector<Moment> targets = spec.moments();
   const std::size_t R = spec.replications, M = targets.size();
-  std::vector<std::vector<double>> vals(R);
-  std::vector<std::uint64_t> events(R, 0);
+  // Under mpirun every rank runs the same search and simulates its share of the replications
+  // (r mod ranks); the values are gathered by a sum in which each entry comes from one rank and
+  // is 0 elsewhere, so the moments are bit-identical whatever the rank count.
+  const sweep::Ranks ranks = sweep::mpi_ranks();
+  std::vector<double> flat((M + 1) * R, 0.0);  // per replication: M values, then its events
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, R, [&](std::size_t r) {
+      if (static_cast<int>(r % static_cast<std::size_t>(ranks.size)) != ranks.rank) return;
+      std::uint64_t ev = 0;
       const kpi::Log log =
-          sweep::simulate_log(sc, spec.markets, static_cast<std::uint16_t>(r), &events[r]);
-      vals[r] = measure(spec, log);
+          sweep::simulate_log(sc, spec.markets, static_cast<std::uint16_t>(r), &ev);
+      const std::vector<double> v = measure(spec, log);
+      std::copy(v.begin(), v.end(), flat.begin() + static_cast<std::ptrdiff_t>(r * (M + 1)));
+      flat[r * (M + 1) + M] = static_cast<double>(ev);
     });
   });
+  if (ranks.size > 1) sweep::sum_across_ranks(flat);
+  std::vector<std::vector<double>> vals(R);
+  std::vector<std::uint64_t> events(R, 0);
+  for (std::size_t r = 0; r < R; ++r) {
+    vals[r].assign(flat.begin() + static_cast<std::ptrdiff_t>(r * (M + 1)),
+                   flat.begin() + static_cast<std::ptrdiff_t>(r * (M + 1) + M));
+    events[r] = static_cast<std::uint64_t>(flat[r * (M + 1) + M]);
+  }
   for (auto n : events) e.events += n;
   e.distance = 0;
   for (std::size_t m = 0; m < M; ++m) {
@@ -228,26 +245,68 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   header.kpis = static_cast<std::uint32_t>(n + 1 + 2 * M);
   header.build = std::string(kVersion) + " " + kGitCommit;
   header.sweep = "calibration " + spec.name + " (" + spec.path + ")";
-  fs::create_directories(jdir);
-  auto files = sweep::journal_files(jdir);
-  if (!files.empty() && o.restart) {
-    for (const auto& f : files) fs::remove(f);
-    files.clear();
-  }
-  if (!files.empty() && !o.resume)
-    throw std::runtime_error("a journal of an earlier run of this calibration is in " + jdir +
-                             ": give --resume to continue it, or --restart to discard it");
+  // Rank 0 owns the journal: it reads it and shares the records (every rank replays the same
+  // search), and only it appends.
+  const sweep::Ranks ranks = sweep::mpi_ranks();
+  const std::size_t width = n + 1 + 2 * M;
+  std::vector<double> shared(2, 0.0);  // [setup failed, records], then the records
   std::vector<sweep::TaskRecord> cache;
-  for (const auto& f : files)
-    sweep::read_journal(f, header, [&](const sweep::TaskRecord& r) {
-      if (r.task >= cache.size()) cache.resize(r.task + 1);
-      if (cache[r.task].kpis.empty()) cache[r.task] = r;
-    });
-  const std::uint32_t attempt = sweep::next_attempt(jdir, "cal");
-  sweep::JournalWriter journal((fs::path(jdir) / sweep::journal_name("cal", attempt, 0)).string(),
-                               header);
+  std::string setup_error;
+  std::unique_ptr<sweep::JournalWriter> journal;
+  if (ranks.rank == 0) {
+    try {
+      fs::create_directories(jdir);
+      auto files = sweep::journal_files(jdir);
+      if (!files.empty() && o.restart) {
+        for (const auto& f : files) fs::remove(f);
+        files.clear();
+      }
+      if (!files.empty() && !o.resume)
+        throw std::runtime_error("a journal of an earlier run of this calibration is in " + jdir +
+                                 ": give --resume to continue it, or --restart to discard it");
+      for (const auto& f : files)
+        sweep::read_journal(f, header, [&](const sweep::TaskRecord& r) {
+          if (r.task >= cache.size()) cache.resize(r.task + 1);
+          if (cache[r.task].kpis.empty()) cache[r.task] = r;
+        });
+      const std::uint32_t attempt = sweep::next_attempt(jdir, "cal");
+      journal = std::make_unique<sweep::JournalWriter>(
+          (fs::path(jdir) / sweep::journal_name("cal", attempt, 0)).string(), header);
+    } catch (const std::exception& e) {
+      setup_error = e.what();
+      shared[0] = 1;
+    }
+    shared[1] = static_cast<double>(cache.size());
+  }
+  if (ranks.size > 1) {
+    sweep::sum_across_ranks(shared);
+    if (shared[0] == 0) {
+      std::vector<double> records(static_cast<std::size_t>(shared[1]) * (width + 2), 0.0);
+      if (ranks.rank == 0)
+        for (std::size_t i = 0; i < cache.size(); ++i) {
+          double* at = records.data() + i * (width + 2);
+          at[0] = cache[i].kpis.empty() ? 0.0 : 1.0;
+          at[1] = static_cast<double>(cache[i].events);
+          std::copy(cache[i].kpis.begin(), cache[i].kpis.end(), at + 2);
+        }
+      sweep::sum_across_ranks(records);
+      if (ranks.rank != 0) {
+        cache.assign(static_cast<std::size_t>(shared[1]), {});
+        for (std::size_t i = 0; i < cache.size(); ++i) {
+          const double* at = records.data() + i * (width + 2);
+          if (at[0] == 0) continue;
+          cache[i].task = i;
+          cache[i].events = static_cast<std::uint64_t>(at[1]);
+          cache[i].kpis.assign(at + 2, at + 2 + width);
+        }
+      }
+    }
+  }
+  if (shared[0] != 0)
+    throw std::runtime_error(setup_error.empty() ? "rank 0 could not set the calibration up"
+                                                 : setup_error);
 
-  const bool show = o.progress && isatty(STDERR_FILENO);
+  const bool show = o.progress && ranks.rank == 0 && isatty(STDERR_FILENO);
   std::uint64_t count = 0;
   Evaluation best;
   best.distance = INFINITY;
@@ -302,7 +361,7 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
       r.kpis.push_back(e.distance);
       r.kpis.insert(r.kpis.end(), e.mean.begin(), e.mean.end());
       r.kpis.insert(r.kpis.end(), e.se.begin(), e.se.end());
-      journal.append(r);
+      if (journal) journal->append(r);
     }
     if (e.distance < best.distance) best = e;
     if (show) {
@@ -373,7 +432,7 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   }
   const Uncertainty unc = uncertainty(H, lo, hi);
   if (show) std::fprintf(stderr, "\r%100s\r", "");
-  journal.sync();
+  if (journal) journal->sync();
 
   fit.evaluations = count;
   fit.distance = best.distance;
@@ -402,6 +461,8 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
     if (!(std::abs(best.z[m]) <= 3)) fit.unreachable.push_back(targets[m].name);
   (void)search_evaluations;
   fit.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  fit.rank = ranks.rank;
+  fit.ranks = ranks.size;
   return fit;
 }
 

@@ -20,6 +20,7 @@ class Cluster {
   virtual int size() const = 0;
   virtual void broadcast(std::vector<std::uint64_t>& values) = 0;  // rank 0's values to all
   virtual std::uint64_t sum(std::uint64_t value) = 0;
+  virtual void sum(std::vector<double>& values) = 0;  // element-wise, in place, on every rank
   virtual void barrier() = 0;
   // Hands out the indices [0, n) of the shared task list: rank 0 keeps the counter and answers
   // requests; every rank keeps its local `queue` topped up for its `threads` workers. Returns

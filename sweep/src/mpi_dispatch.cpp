@@ -12,6 +12,7 @@
 
 #include "cluster.hpp"
 #include "journeysim/sweep/execute.hpp"
+#include "journeysim/sweep/ranks.hpp"
 
 namespace journeysim::sweep {
 
@@ -45,6 +46,12 @@ class MpiCluster : public Cluster {
     std::uint64_t out = 0;
     MPI_Allreduce(&value, &out, 1, MPI_UINT64_T, MPI_SUM, MPI_COMM_WORLD);
     return out;
+  }
+  void sum(std::vector<double>& values) override {
+    for (std::size_t s = 0; s < values.size(); s += (1u << 30)) {
+      const int c = static_cast<int>(std::min<std::size_t>(values.size() - s, 1u << 30));
+      MPI_Allreduce(MPI_IN_PLACE, values.data() + s, c, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    }
   }
   void barrier() override { MPI_Barrier(MPI_COMM_WORLD); }
 
@@ -142,6 +149,19 @@ Cluster* mpi_cluster() {
   if (!launched_by_mpi() || g_finalized) return nullptr;
   g_cluster = new MpiCluster();
   return g_cluster;
+}
+
+Ranks mpi_ranks() {
+  Cluster* c = mpi_cluster();
+  return c ? Ranks{c->rank(), c->size()} : Ranks{};
+}
+
+void sum_across_ranks(std::vector<double>& values) {
+  if (Cluster* c = mpi_cluster()) c->sum(values);
+}
+
+void finish_ranks() {
+  mpi_finalize();
 }
 
 void mpi_finalize() {

@@ -84,6 +84,13 @@ determinism)
   "$BIN" -q calibrate "$WORK/recovery.yaml" -o "$WORK/t2.yaml" --threads 2 >/dev/null || fail "threads 2"
   # the first line says when it was fitted; everything else is the same
   cmp -s <(tail -n +2 "$WORK/t1.yaml") <(tail -n +2 "$WORK/t2.yaml") || { diff "$WORK/t1.yaml" "$WORK/t2.yaml"; fail "1 vs 2 threads differ"; }
+  # under mpirun every rank runs the same search and shares out the replications
+  command -v mpirun >/dev/null || fail "mpirun not installed (scripts/install-deps installs openmpi-bin)"
+  for n in 2 3; do
+    mpirun -n $n --oversubscribe --allow-run-as-root "$BIN" -q calibrate "$WORK/recovery.yaml" -o "$WORK/m$n.yaml" --threads 1 \
+      >"$WORK/m$n.log" 2>&1 || { cat "$WORK/m$n.log"; fail "mpirun -n $n"; }
+    cmp -s <(tail -n +2 "$WORK/t1.yaml") <(tail -n +2 "$WORK/m$n.yaml") || { diff "$WORK/t1.yaml" "$WORK/m$n.yaml"; fail "mpirun -n $n differs"; }
+  done
   ;;
 resume)
   truth

@@ -5,9 +5,10 @@
 // where sim_m is the mean over R replications and se_sim_m its standard error. Every evaluation
 // uses the same R replications' random streams (common random numbers), so D changes with x
 // only through the model and the optimiser (NLopt, optimise.hpp) sees a smooth landscape. The
-// replications of an evaluation run in parallel (oneTBB). Evaluations go to a journal: a killed
-// calibration replays the journal (the optimiser is deterministic, so it asks for the same
-// points again) and continues with the same result.
+// replications of an evaluation run in parallel (oneTBB threads, and under mpirun shared out
+// over the ranks, which all run the same deterministic search; rank 0 owns the journal).
+// Evaluations go to a journal: a killed calibration replays the journal (the optimiser is
+// deterministic, so it asks for the same points again) and continues with the same result.
 #pragma once
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -75,6 +76,7 @@ struct Fit {
   std::vector<std::vector<double>> correlation;
   std::vector<std::string> unreachable;  // targets with |z| > 3 at the optimum
   double seconds = 0;
+  int rank = 0, ranks = 1;  // under mpirun: this rank (only rank 0 writes outputs)
 };
 
 // Runs the calibration: optimiser, then the curvature of D at the optimum (uncertainty and
