@@ -32,16 +32,6 @@ std::string fmt(double v) {
   return os.str();
 }
 
-std::string bare(const ScenarioError& e) {
-  std::string w = e.what();
-  const std::string& file = e.pos().file;
-  if (!file.empty() && w.rfind(file, 0) == 0) {
-    auto p = w.find(": ", file.size());
-    if (p != std::string::npos) return w.substr(p + 2);
-  }
-  return w;
-}
-
 Parameter read_parameter(const ConfigNode& n, const std::string& key) {
   Keys k(n, key);
   Parameter p;
@@ -327,30 +317,12 @@ CalSpec load_calibration(const std::string& path) {
   k.done();
 
   // the base scenario, then every parameter path at both bounds
-  s.base = sim::load_with_extends(s.scenario_path);
-  std::vector<std::string> fixed;
-  if (s.customers) fixed.push_back("customers=" + fmt(*s.customers));
-  if (s.days) fixed.push_back("horizon_days=" + fmt(*s.days));
-  fixed.insert(fixed.end(), s.sets.begin(), s.sets.end());
-  for (const auto& o : fixed) {
-    try {
-      sim::apply_override(s.base, o);
-    } catch (const ScenarioError& e) {
-      const ConfigNode* at = root.find("set");
-      throw ScenarioError(at ? at->pos : root.pos, "set", bare(e));
-    }
-  }
-  sim::Scenario base;
-  try {
-    base = sim::parse_scenario(s.base);
-  } catch (const ScenarioError& e) {
-    if (e.pos().file.rfind("--set ", 0) == 0) {
-      const ConfigNode* at = root.find("set");
-      throw ScenarioError(at ? at->pos : sc.pos, "set", bare(e));
-    }
-    throw;
-  }
-  s.base_text = sim::emit_yaml(s.base);
+  const ConfigNode* set_node = root.find("set");
+  BaseScenario b = load_base_scenario(s.scenario_path, s.customers, s.days, s.sets,
+                                      set_node ? set_node->pos : sc.pos);
+  s.base = std::move(b.tree);
+  s.base_text = std::move(b.text);
+  const sim::Scenario& base = b.scenario;
   s.seed = seed ? whole(*seed, "seed", 0, 9007199254740992.0) : base.seed;
   for (std::size_t i = 0; i < s.parameters.size(); ++i) {
     const Parameter& p = s.parameters[i];
@@ -360,9 +332,9 @@ CalSpec load_calibration(const std::string& path) {
         sim::apply_override(t, p.path + "=" + fmt(v));
         sim::parse_scenario(t);
       } catch (const ScenarioError& e) {
-        throw ScenarioError({path, p.line, p.column},
-                            "parameters[" + std::to_string(i) + "] (" + p.name + ")",
-                            "the scenario refuses " + p.path + " = " + fmt(v) + ": " + bare(e));
+        throw ScenarioError(
+            {path, p.line, p.column}, "parameters[" + std::to_string(i) + "] (" + p.name + ")",
+            "the scenario refuses " + p.path + " = " + fmt(v) + ": " + bare_message(e));
       }
     }
   }

@@ -115,6 +115,49 @@ std::vector<double> number_list(const ConfigNode& n, const std::string& key, dou
   return out;
 }
 
+std::string bare_message(const ScenarioError& e) {
+  std::string w = e.what();
+  const std::string& file = e.pos().file;
+  if (!file.empty() && w.rfind(file, 0) == 0) {
+    auto p = w.find(": ", file.size());
+    if (p != std::string::npos) return w.substr(p + 2);
+  }
+  return w;
+}
+
+BaseScenario load_base_scenario(const std::string& path, std::optional<double> customers,
+                                std::optional<double> days, const std::vector<std::string>& sets,
+                                const sim::SourcePos& set_pos) {
+  auto text = [](double v) {
+    std::ostringstream os;
+    os.precision(15);
+    os << v;
+    return os.str();
+  };
+  BaseScenario b;
+  b.tree = sim::load_with_extends(path);
+  std::vector<std::string> fixed;
+  if (customers) fixed.push_back("customers=" + text(*customers));
+  if (days) fixed.push_back("horizon_days=" + text(*days));
+  fixed.insert(fixed.end(), sets.begin(), sets.end());
+  for (const auto& o : fixed) {
+    try {
+      sim::apply_override(b.tree, o);
+    } catch (const ScenarioError& e) {
+      throw ScenarioError(set_pos, "set", bare_message(e));
+    }
+  }
+  try {
+    b.scenario = sim::parse_scenario(b.tree);
+  } catch (const ScenarioError& e) {
+    if (e.pos().file.rfind("--set ", 0) == 0)  // an override is out of range
+      throw ScenarioError(set_pos, "set", bare_message(e));
+    throw;
+  }
+  b.text = sim::emit_yaml(b.tree);
+  return b;
+}
+
 std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
   for (unsigned char c : s) {
     h ^= c;

@@ -222,17 +222,6 @@ std::optional<ScenarioError> try_point(const ConfigNode& base,
   }
 }
 
-// The message of a scenario error without its "file:line:col: " head.
-std::string bare(const ScenarioError& e) {
-  std::string w = e.what();
-  const std::string& file = e.pos().file;
-  if (!file.empty() && w.rfind(file, 0) == 0) {
-    auto p = w.find(": ", file.size());
-    if (p != std::string::npos) return w.substr(p + 2);
-  }
-  return w;
-}
-
 }  // namespace
 
 SweepSpec load_sweep(const std::string& path) {
@@ -357,30 +346,12 @@ SweepSpec load_sweep(const std::string& path) {
   k.done();
 
   // The base scenario: extends, the fixed overrides, customers and days.
-  s.base = sim::load_with_extends(s.scenario_path);
-  std::vector<std::string> fixed;
-  if (s.customers) fixed.push_back("customers=" + fmt(*s.customers));
-  if (s.days) fixed.push_back("horizon_days=" + fmt(*s.days));
-  fixed.insert(fixed.end(), s.sets.begin(), s.sets.end());
-  for (const auto& o : fixed) {
-    try {
-      sim::apply_override(s.base, o);
-    } catch (const ScenarioError& e) {
-      const ConfigNode* at = root.find("set");
-      throw ScenarioError(at ? at->pos : root.pos, "set", bare(e));
-    }
-  }
-  sim::Scenario base;
-  try {
-    base = sim::parse_scenario(s.base);
-  } catch (const ScenarioError& e) {
-    if (e.pos().file.rfind("--set ", 0) == 0) {  // a fixed override is out of range
-      const ConfigNode* at = root.find("set");
-      throw ScenarioError(at ? at->pos : sc.pos, "set", bare(e));
-    }
-    throw;
-  }
-  s.base_text = sim::emit_yaml(s.base);
+  const ConfigNode* set_node = root.find("set");
+  BaseScenario b = load_base_scenario(s.scenario_path, s.customers, s.days, s.sets,
+                                      set_node ? set_node->pos : sc.pos);
+  s.base = std::move(b.tree);
+  s.base_text = std::move(b.text);
+  const sim::Scenario& base = b.scenario;
   s.seed = seed ? whole(*seed, "seed", 0, 9007199254740992.0) : base.seed;
 
   // Every factor path must be a key of the scenario; a range that the scenario takes in whole
@@ -405,7 +376,7 @@ SweepSpec load_sweep(const std::string& path) {
     }
     if (auto e = try_point(s.base, {probe})) {
       // an unknown key or list item: the path is wrong (the message has "did you mean")
-      const std::string m = bare(*e);
+      const std::string m = bare_message(*e);
       if (m.find("unknown key") != std::string::npos ||
           m.find("no list item") != std::string::npos ||
           m.find("expected a map") != std::string::npos)
@@ -463,7 +434,7 @@ std::vector<std::string> point_overrides(const SweepSpec& s, std::uint64_t p) {
   const Factor& f = s.factors[which];
   throw ScenarioError({s.path, f.line, f.column}, "factor " + f.name,
                       "point " + std::to_string(p) + " (" + point_label(s, p) +
-                          "): the scenario rejects it: " + bare(e));
+                          "): the scenario rejects it: " + bare_message(e));
 }
 }  // namespace
 

@@ -3,10 +3,12 @@
 // their type and range, errors name file:line:col and the key (sim::ScenarioError).
 #pragma once
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "journeysim/sim/config.hpp"
+#include "journeysim/sim/scenario.hpp"
 
 namespace journeysim::sweep::keys {
 
@@ -38,6 +40,22 @@ std::vector<std::string> string_list(const sim::ConfigNode& n, const std::string
 // A list of numbers in [lo, hi].
 std::vector<double> number_list(const sim::ConfigNode& n, const std::string& key, double lo,
                                 double hi);
+// The message of a scenario error without its "file:line:col: " head (to re-report it at the
+// position of the input file that caused it).
+std::string bare_message(const sim::ScenarioError& e);
+
+// The base scenario of a sweep or calibration file: `scenario` loaded (extends followed), then
+// `customers`, `days` (horizon_days) and the `set:` overrides applied and the whole validated.
+// An override the scenario refuses is reported at `set_pos` (the file's `set:` key).
+struct BaseScenario {
+  sim::ConfigNode tree;
+  sim::Scenario scenario;
+  std::string text;  // the resolved scenario (emit_yaml)
+};
+BaseScenario load_base_scenario(const std::string& path, std::optional<double> customers,
+                                std::optional<double> days, const std::vector<std::string>& sets,
+                                const sim::SourcePos& set_pos);
+
 // FNV-1a over s, continuing from h (then a separator byte).
 std::uint64_t fnv1a(std::uint64_t h, const std::string& s);
 inline constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ull;
