@@ -1,6 +1,7 @@
-// journeysim report RUN.h5|COMPARE.json|RESULTS.h5 -o report.html: one self-contained HTML report
-// (inline SVG charts, no script, nothing fetched from the network) of an event log, of a
-// comparison or of a sweep's results.
+// journeysim report RUN.h5|COMPARE.json|RESULTS.h5|FIT.json -o report.html: one self-contained HTML
+// report (inline SVG charts, no script, nothing fetched from the network) of an event log, of a
+// comparison, of a sweep's results or of a calibration fit.
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "journeysim/analysis/baseline.hpp"
 #include "journeysim/analysis/files.hpp"
 #include "journeysim/analysis/report.hpp"
+#include "journeysim/calibrate/report.hpp"
 #include "journeysim/sweep/analyse.hpp"
 #include "journeysim/sweep/report.hpp"
 #include "journeysim/sweep/results_file.hpp"
@@ -50,6 +52,47 @@ void write_sweep_report(const State& st) {
   const sw::SweepResults r = sw::read_results(st.input);
   const sw::Analysis a = sw::analyse(r, o);
   analysis::write_file_atomically(st.output, sw::sweep_report_html(a, r, st.title));
+}
+
+// A JSON input, parsed (errors name the file).
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  try {
+    return nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw std::runtime_error(path + ": not valid JSON: " + e.what());
+  }
+}
+
+// A JSON that says its "format" (a compare output says "tool" instead): a calibration fit, or
+// a kind this command does not read.
+bool is_format_json(const nlohmann::json& j) {
+  return j.is_object() && j.contains("format") && !j.contains("tool");
+}
+
+// The report of a calibration fit (FIT.json of `journeysim calibrate --report`).
+void write_fit_report(const State& st, const nlohmann::json& j) {
+  if (!journeysim::calibrate::is_fit_json(j))
+    throw std::runtime_error(st.input + ": a JSON of \"format\" " + j["format"].dump() +
+                             ", which `journeysim report` does not read; it reads an event log or "
+                             "a sweep's RESULTS.h5, the JSON of `journeysim compare --format "
+                             "json`, or a calibration fit (`journeysim calibrate --report "
+                             "FIT.json`)");
+  auto not_for_fits = [&](const char* option, const char* what) {
+    return std::runtime_error(st.input + ": " + option + " " + what +
+                              ", and this is a calibration fit (FIT.json of `journeysim "
+                              "calibrate --report`)");
+  };
+  if (!st.baseline.empty()) throw not_for_fits("--baseline", "applies to event logs only");
+  if (!st.sets.empty()) throw not_for_fits("--set", "applies to event logs only");
+  if (!st.kpis.empty()) throw not_for_fits("--kpi", "applies to a sweep's results only");
+  std::string html;
+  try {
+    html = journeysim::calibrate::fit_report_html(j, st.title);
+  } catch (const std::runtime_error& e) {
+    throw std::runtime_error(st.input + ": " + e.what());
+  }
+  analysis::write_file_atomically(st.output, html);
 }
 
 // A figure's benchmark written out in the KPI's unit.
@@ -99,13 +142,14 @@ analysis::BaselineVerdicts verdicts_of(const analysis::Assessment& a) {
 
 const bool registered = journeysim::cli::register_command(
     70, "report",
-    "Write a self-contained HTML report (charts and tables) of an event log, a compare JSON or a "
-    "sweep's results",
+    "Write a self-contained HTML report (charts and tables) of an event log, a compare JSON, a "
+    "sweep's results or a calibration fit",
     [](CLI::App& sub, const journeysim::cli::GlobalOptions& g) -> journeysim::cli::Runner {
       auto st = std::make_shared<State>();
       sub.add_option("input", st->input,
                      "An event log (HDF5) written by `journeysim run`, the output of "
-                     "`journeysim compare --format json`, or a sweep's RESULTS.h5")
+                     "`journeysim compare --format json`, a sweep's RESULTS.h5, or the fit JSON "
+                     "of `journeysim calibrate --report`")
           ->required();
       sub.add_option("-o,--output", st->output, "The HTML file to write (written atomically)")
           ->required();
@@ -128,12 +172,23 @@ const bool registered = journeysim::cli::register_command(
           "RESULTS.h5, per KPI: Sobol indices (sobol designs), Morris mu* and sigma (morris), "
           "shares of variance with the two-factor interactions and a heatmap over the two most "
           "important factors (full factorial), main-effect plots per factor and the five best "
-          "points.");
+          "points.\nFrom a calibration fit (FIT.json of `journeysim calibrate --report`): the "
+          "targets (observed, simulated with its 95% CI, z; |z| > 3 flagged) with a z-score chart, "
+          "the parameters (fitted ± se, bounds, at-bound and identifiability warnings) with their "
+          "correlation heatmap, and each survival target's observed and simulated curves.");
       return [st, &g] {
         if (journeysim::sweep::is_sweep_results(st->input)) {
           write_sweep_report(*st);
           if (!g.quiet) std::cerr << "report: wrote " << st->output << "\n";
           return 0;
+        }
+        if (analysis::detect_report_input(st->input) == analysis::ReportInputKind::json) {
+          const nlohmann::json j = read_json(st->input);
+          if (is_format_json(j)) {
+            write_fit_report(*st, j);
+            if (!g.quiet) std::cerr << "report: wrote " << st->output << "\n";
+            return 0;
+          }
         }
         if (!st->kpis.empty())
           throw std::runtime_error(st->input +

@@ -203,97 +203,12 @@ std::vector<double> iota_x(std::size_t n) {
   return x;
 }
 
-std::string figure(const std::string& id, const std::string& svg_text, const std::string& caption) {
-  std::string s = "<figure class=\"chart\" data-chart=\"" + id + "\" id=\"chart-" + id + "\">\n";
-  s += svg_text;
-  s += "\n<figcaption>" + caption + "</figcaption>\n</figure>\n";
-  return s;
-}
+using svg::figure;
+using svg::page;
+
 std::string missing(const std::string& id, const std::string& title, const std::string& reason) {
   return "<div class=\"missing\" data-chart-missing=\"" + id + "\"><strong>" + escape(title) +
          "</strong>: not available for this log (" + escape(reason) + ").</div>\n";
-}
-
-const char* kCss = R"CSS(
-:root { color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
-       color: #1f2328; background: #f6f7f9; }
-header, main, footer, nav { max-width: 1240px; margin: 0 auto; padding: 0 16px; }
-header { padding-top: 20px; }
-h1 { font-size: 24px; margin: 0 0 4px; }
-h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
-h3 { font-size: 15px; margin: 18px 0 6px; }
-.meta { color: #57606a; margin: 2px 0; }
-nav { margin-top: 10px; }
-nav a { display: inline-block; margin: 0 12px 4px 0; color: #0969da; text-decoration: none; }
-nav a:hover { text-decoration: underline; }
-section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 14px;
-          margin: 16px 0; }
-section > h2 { border: none; margin-top: 12px; }
-.grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; align-items: start; }
-@media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
-figure.chart { margin: 8px 0; }
-figure.chart figcaption { color: #57606a; font-size: 12.5px; margin-top: 2px; }
-svg.chart-svg { display: block; max-width: 100%; height: auto; background: #fff; }
-svg.chart-svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
-                     font-size: 12px; fill: #1f2328; }
-svg.chart-svg .title { font-size: 14px; font-weight: 600; }
-svg.chart-svg .subtitle { font-size: 11px; fill: #57606a; }
-svg.chart-svg .tick { font-size: 11px; fill: #57606a; }
-svg.chart-svg .axis-label { font-size: 12px; fill: #32383f; }
-svg.chart-svg .legend { font-size: 11px; }
-svg.chart-svg .note { font-size: 11px; fill: #32383f; }
-svg.chart-svg .label { font-size: 12px; }
-svg.chart-svg .value { font-size: 12px; font-weight: 600; }
-svg.chart-svg .bar-value { font-size: 12px; font-weight: 600; fill: #fff; }
-svg.chart-svg .cell-label { font-size: 10px; fill: #1f2328; pointer-events: none; }
-svg.chart-svg .cell-label.light { fill: #fff; }
-svg.chart-svg .grid { stroke: #eaeef2; stroke-width: 1; }
-svg.chart-svg .axis { stroke: #8c959f; stroke-width: 1; }
-svg.chart-svg .zero { stroke: #32383f; stroke-width: 1.2; }
-svg.chart-svg .line { fill: none; stroke-width: 2; }
-svg.chart-svg .band { opacity: 0.2; stroke: none; }
-svg.chart-svg .band-swatch { opacity: 0.3; }
-svg.chart-svg .marker-line { stroke: #57606a; stroke-dasharray: 4 3; }
-svg.chart-svg .stripe { fill: #f6f8fa; }
-svg.chart-svg .ci { stroke-width: 2; }
-svg.chart-svg .ci-end { stroke: #57606a; }
-svg.chart-svg .area { opacity: 0.9; stroke: #fff; stroke-width: 0.5; }
-svg.chart-svg .cell:hover, svg.chart-svg .bar:hover { opacity: 0.8; }
-.table-wrap { overflow-x: auto; }
-table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 10px; }
-th, td { border-bottom: 1px solid #eaeef2; padding: 4px 8px; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; font-weight: 600; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-tr.area td { background: #eef3f8; font-weight: 600; text-transform: capitalize; }
-tr.unavailable td { color: #8c959f; }
-code { font-size: 12px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
-.badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
-.badge.good { background: #dafbe1; color: #1a7f37; }
-.badge.bad { background: #ffebe9; color: #cf222e; }
-.badge.same { background: #eaeef2; color: #57606a; }
-.badge.info { background: #ddf4ff; color: #0969da; }
-.missing { border: 1px dashed #d0d7de; border-radius: 6px; padding: 12px; color: #57606a; margin: 8px 0; }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
-.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 14px; min-width: 170px; }
-.card .k { color: #57606a; font-size: 12px; }
-.card .v { font-size: 20px; font-weight: 600; }
-.card .c { color: #57606a; font-size: 11.5px; }
-footer { color: #57606a; font-size: 12px; padding-bottom: 24px; }
-)CSS";
-
-std::string page(const std::string& title, const std::string& header, const std::string& nav,
-                 const std::string& body, const std::string& footer) {
-  std::string s;
-  s += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
-  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
-  s += "<meta name=\"generator\" content=\"journeysim ";
-  s += kVersion;
-  s += "\"/>\n<title>" + escape(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n";
-  s += "<header>\n" + header + "</header>\n<nav>\n" + nav + "</nav>\n<main>\n" + body +
-       "</main>\n<footer>\n" + footer + "</footer>\n</body>\n</html>\n";
-  return s;
 }
 
 std::string date_of(std::int64_t t) {

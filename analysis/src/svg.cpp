@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "journeysim/version.hpp"
+
 namespace journeysim::analysis::svg {
 
 std::string escape(std::string_view s) {
@@ -166,9 +168,11 @@ std::string n1(double v) {
   return s;
 }
 
+}  // namespace
+
 // Text width in px, from per-character advances of a wide sans-serif (DejaVu Sans, the widest
 // usual fallback; narrower fonts only leave more room). Non-ASCII characters count as 'M'-wide.
-double text_width(std::string_view s, double font = 12) {
+double text_width(std::string_view s, double font) {
   double w = 0;
   for (unsigned char c : s) {
     if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte
@@ -193,7 +197,7 @@ double text_width(std::string_view s, double font = 12) {
   return w * font;
 }
 
-std::string truncate(const std::string& s, double max_px, double font = 12) {
+std::string truncate(const std::string& s, double max_px, double font) {
   if (text_width(s, font) <= max_px) return s;
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -206,6 +210,8 @@ std::string truncate(const std::string& s, double max_px, double font = 12) {
   if (!out.empty() && (static_cast<unsigned char>(out.back()) & 0x80)) out.pop_back();
   return out + "…";
 }
+
+namespace {
 
 class Canvas {
  public:
@@ -420,6 +426,27 @@ std::string blues(double t) {
   return b;
 }
 
+// Diverging colour scale (red - near white - blue, as ColorBrewer's RdBu); t in [0, 1], 0.5 the
+// middle.
+std::string red_blue(double t) {
+  static const std::array<std::array<int, 3>, 7> stops = {{{178, 24, 43},
+                                                           {214, 96, 77},
+                                                           {244, 165, 130},
+                                                           {247, 247, 247},
+                                                           {146, 197, 222},
+                                                           {67, 147, 195},
+                                                           {33, 102, 172}}};
+  t = std::clamp(std::isfinite(t) ? t : 0.5, 0.0, 1.0) * (stops.size() - 1);
+  std::size_t i = std::min<std::size_t>(static_cast<std::size_t>(t), stops.size() - 2);
+  double f = t - i;
+  char b[16];
+  int rgb[3];
+  for (int k = 0; k < 3; ++k)
+    rgb[k] = static_cast<int>(std::lround(stops[i][k] + f * (stops[i + 1][k] - stops[i][k])));
+  std::snprintf(b, sizeof b, "#%02x%02x%02x", rgb[0], rgb[1], rgb[2]);
+  return b;
+}
+
 }  // namespace
 
 std::string render(const LineChart& ch) {
@@ -570,6 +597,12 @@ std::string render(const Heatmap& ch) {
   double bottom = top + chh * R;
   bool labels = cw >= 28 && chh >= 14;
   auto norm = [&](double v) { return ch.max > ch.min ? (v - ch.min) / (ch.max - ch.min) : 0.5; };
+  auto color = [&](double t) { return ch.diverging ? red_blue(t) : blues(t); };
+  auto light = [&](double t) { return ch.diverging ? std::abs(t - 0.5) > 0.3 : t > 0.55; };
+  auto label_of = [&](std::size_t r, std::size_t k) -> std::string {
+    if (r < ch.cell_labels.size() && k < ch.cell_labels[r].size()) return ch.cell_labels[r][k];
+    return "";
+  };
   c.out() << "<g class=\"plot\">\n";
   for (std::size_t r = 0; r < R; ++r) {
     double y = top + r * chh;
@@ -578,15 +611,17 @@ std::string render(const Heatmap& ch) {
       double v = ch.cells[r][k];
       if (!std::isfinite(v)) continue;
       double t = norm(v);
-      c.rect(left + k * cw, y, cw - 1, chh - 1, blues(t),
+      const std::string given = label_of(r, k);
+      c.rect(left + k * cw, y, cw - 1, chh - 1, color(t),
              ch.y_label + " " + ch.rows[r] + ", " + ch.x_label + " " + ch.columns[k] + ": " +
-                 format_value(v, ch.format),
+                 (given.empty() ? format_value(v, ch.format) : given),
              "cell");
       if (labels) {
-        std::string s =
-            ch.format == Format::percent ? with_separators(v * 100, 0) : format_value(v, ch.format);
+        std::string s = !given.empty()                 ? given
+                        : ch.format == Format::percent ? with_separators(v * 100, 0)
+                                                       : format_value(v, ch.format);
         c.text(left + k * cw + cw / 2, y + chh / 2 + 4, s, "middle",
-               t > 0.55 ? "cell-label light" : "cell-label");
+               light(t) ? "cell-label light" : "cell-label");
       }
     }
   }
@@ -608,7 +643,7 @@ std::string render(const Heatmap& ch) {
   c.text(lx - 4, top - 2, ch.value_label, "start", "legend");
   for (int i = 0; i < steps; ++i) {
     double t = 1 - (i + 0.5) / steps;
-    c.rect(lx, top + 6 + i * lh / steps, 12, lh / steps + 0.5, blues(t));
+    c.rect(lx, top + 6 + i * lh / steps, 12, lh / steps + 0.5, color(t));
   }
   Ticks lt = nice_ticks(ch.min, ch.max, 4);
   for (double v : lt.values) {
@@ -743,6 +778,198 @@ std::string render(const ForestPlot& ch) {
   }
   c.out() << "</g>\n";
   return c.finish();
+}
+
+namespace {
+
+// Rows a legend of these items takes at this width (as Canvas::legend lays them out).
+int legend_rows(const std::vector<std::pair<std::string, std::string>>& items, int width) {
+  int rows = items.empty() ? 0 : 1;
+  double x = 8;
+  for (const auto& item : items) {
+    double w = 22 + text_width(item.first, 11) + 14;
+    if (x + w > width - 8 && x > 8) {
+      x = 8;
+      ++rows;
+    }
+    x += w;
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::string render(const HBarChart& ch) {
+  const double row = 20;
+  double label_w = 0, note_w = 0;
+  for (const auto& b : ch.bars) {
+    label_w = std::max(label_w, text_width(b.label, 12));
+    note_w = std::max(note_w, text_width(b.note, 11));
+  }
+  label_w = std::min(label_w + 16, ch.width * 0.32);
+  note_w = std::min(note_w + 16, ch.width * 0.2);
+  const double top0 = ch.subtitle.empty() ? 30 : 46;
+  const int rows = legend_rows(ch.legend, ch.width);
+  const double refs_h = ch.reference_lines.empty() ? 4 : 18;
+  int height = static_cast<int>(top0 + (rows ? 16 * (rows - 1) + 22 : 0) + 4 + refs_h +
+                                row * std::max<std::size_t>(1, ch.bars.size()) + 48);
+  Canvas c(ch.width, height, ch.title);
+  double top = c.header(ch.title, ch.subtitle);
+  if (rows) top = c.legend(top, ch.legend);
+  top += 4;
+  const double plot_top = top + refs_h;
+  const double left = 8 + label_w, right = ch.width - 8 - note_w;
+  const double bottom = plot_top + row * ch.bars.size();
+  double lo = 0, hi = 0;
+  for (const auto& b : ch.bars) extend(lo, hi, b.value);
+  for (const auto& r : ch.reference_lines) extend(lo, hi, r.first);
+  if (ch.x.min) lo = *ch.x.min;
+  if (ch.x.max) hi = *ch.x.max;
+  Ticks xt = nice_ticks(lo, hi, 8);
+  if (ch.x.min) xt.lo = *ch.x.min;
+  if (ch.x.max) xt.hi = *ch.x.max;
+  std::erase_if(xt.values, [&](double v) { return v < xt.lo - 1e-12 || v > xt.hi + 1e-12; });
+  Scale xs{xt.lo, xt.hi, left, right};
+  for (std::size_t i = 0; i < ch.bars.size(); ++i)
+    if (i % 2 == 0) c.rect(0, plot_top + i * row, ch.width, row, "", "", "stripe");
+  for (double v : xt.values) {
+    c.line(xs(v), plot_top, xs(v), bottom, v == 0 ? "zero" : "grid");
+    c.line(xs(v), bottom, xs(v), bottom + 4, "axis");
+    c.text(xs(v), bottom + 16, tick_label(v, xt.step, ch.x.format), "middle", "tick");
+  }
+  if (xt.lo < 0 && xt.hi > 0) c.line(xs(0), plot_top, xs(0), bottom, "zero");
+  c.line(left, bottom, right, bottom, "axis");
+  c.text((left + right) / 2, bottom + 34, ch.x.label, "middle", "axis-label");
+  for (const auto& [x, label] : ch.reference_lines) {
+    if (!std::isfinite(x) || x < xt.lo || x > xt.hi) continue;
+    c.line(xs(x), plot_top, xs(x), bottom, "marker-line");
+    c.text(xs(x), plot_top - 5, label, "middle", "note");
+  }
+  c.out() << "<g class=\"plot\">\n";
+  const double zero = xs(std::clamp(0.0, xt.lo, xt.hi));
+  for (std::size_t i = 0; i < ch.bars.size(); ++i) {
+    const auto& b = ch.bars[i];
+    const double y = plot_top + i * row;
+    c.text(8, y + row / 2 + 4, truncate(b.label, label_w - 8), "start", "label");
+    if (!b.note.empty()) c.text(right + 8, y + row / 2 + 4, b.note, "start", "note");
+    if (!std::isfinite(b.value)) continue;
+    const std::string& color = b.color.empty() ? palette(0) : b.color;
+    const double end = xs(std::clamp(b.value, xt.lo, xt.hi));
+    double x0 = std::min(zero, end), w = std::abs(end - zero);
+    if (w < 2) {
+      x0 = end - 1;
+      w = 2;
+    }
+    c.rect(x0, y + 4, w, row - 8, color, b.tooltip.empty() ? b.label : b.tooltip, "bar");
+    // arrow heads where the value runs past the axis
+    if (b.value > xt.hi)
+      c.out() << "<path d=\"M" << n1(end + 7) << ',' << n1(y + row / 2) << "l-7,-5v10Z\" fill=\""
+              << color << "\"/>\n";
+    else if (b.value < xt.lo)
+      c.out() << "<path d=\"M" << n1(end - 7) << ',' << n1(y + row / 2) << "l7,-5v10Z\" fill=\""
+              << color << "\"/>\n";
+  }
+  c.out() << "</g>\n";
+  return c.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+namespace {
+
+const char* kReportCss = R"CSS(
+:root { color-scheme: light; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
+       color: #1f2328; background: #f6f7f9; }
+header, main, footer, nav { max-width: 1240px; margin: 0 auto; padding: 0 16px; }
+header { padding-top: 20px; }
+h1 { font-size: 24px; margin: 0 0 4px; }
+h2 { font-size: 19px; margin: 28px 0 10px; border-bottom: 1px solid #d0d7de; padding-bottom: 4px; }
+h3 { font-size: 15px; margin: 18px 0 6px; }
+.meta { color: #57606a; margin: 2px 0; }
+nav { margin-top: 10px; }
+nav a { display: inline-block; margin: 0 12px 4px 0; color: #0969da; text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+section { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 4px 16px 14px;
+          margin: 16px 0; }
+section > h2 { border: none; margin-top: 12px; }
+.grid2 { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 16px; align-items: start; }
+@media (max-width: 1000px) { .grid2 { grid-template-columns: minmax(0, 1fr); } }
+figure.chart { margin: 8px 0; }
+figure.chart figcaption { color: #57606a; font-size: 12.5px; margin-top: 2px; }
+svg.chart-svg { display: block; max-width: 100%; height: auto; background: #fff; }
+svg.chart-svg text { font-family: system-ui, -apple-system, "Segoe UI", "DejaVu Sans", Arial, sans-serif;
+                     font-size: 12px; fill: #1f2328; }
+svg.chart-svg .title { font-size: 14px; font-weight: 600; }
+svg.chart-svg .subtitle { font-size: 11px; fill: #57606a; }
+svg.chart-svg .tick { font-size: 11px; fill: #57606a; }
+svg.chart-svg .axis-label { font-size: 12px; fill: #32383f; }
+svg.chart-svg .legend { font-size: 11px; }
+svg.chart-svg .note { font-size: 11px; fill: #32383f; }
+svg.chart-svg .label { font-size: 12px; }
+svg.chart-svg .value { font-size: 12px; font-weight: 600; }
+svg.chart-svg .bar-value { font-size: 12px; font-weight: 600; fill: #fff; }
+svg.chart-svg .cell-label { font-size: 10px; fill: #1f2328; pointer-events: none; }
+svg.chart-svg .cell-label.light { fill: #fff; }
+svg.chart-svg .grid { stroke: #eaeef2; stroke-width: 1; }
+svg.chart-svg .axis { stroke: #8c959f; stroke-width: 1; }
+svg.chart-svg .zero { stroke: #32383f; stroke-width: 1.2; }
+svg.chart-svg .line { fill: none; stroke-width: 2; }
+svg.chart-svg .band { opacity: 0.2; stroke: none; }
+svg.chart-svg .band-swatch { opacity: 0.3; }
+svg.chart-svg .marker-line { stroke: #57606a; stroke-dasharray: 4 3; }
+svg.chart-svg .stripe { fill: #f6f8fa; }
+svg.chart-svg .ci { stroke-width: 2; }
+svg.chart-svg .ci-end { stroke: #57606a; }
+svg.chart-svg .area { opacity: 0.9; stroke: #fff; stroke-width: 0.5; }
+svg.chart-svg .cell:hover, svg.chart-svg .bar:hover { opacity: 0.8; }
+.table-wrap { overflow-x: auto; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin: 6px 0 10px; }
+th, td { border-bottom: 1px solid #eaeef2; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+tr.area td { background: #eef3f8; font-weight: 600; text-transform: capitalize; }
+tr.unavailable td { color: #8c959f; }
+code { font-size: 12px; background: #f6f8fa; padding: 0 3px; border-radius: 3px; }
+.badge { display: inline-block; padding: 0 7px; border-radius: 10px; font-size: 12px; white-space: nowrap; }
+.badge.good { background: #dafbe1; color: #1a7f37; }
+.badge.bad { background: #ffebe9; color: #cf222e; }
+.badge.same { background: #eaeef2; color: #57606a; }
+.badge.info { background: #ddf4ff; color: #0969da; }
+.missing { border: 1px dashed #d0d7de; border-radius: 6px; padding: 12px; color: #57606a; margin: 8px 0; }
+.cards { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 4px; }
+.card { background: #fff; border: 1px solid #d0d7de; border-radius: 6px; padding: 8px 14px; min-width: 170px; }
+.card .k { color: #57606a; font-size: 12px; }
+.card .v { font-size: 20px; font-weight: 600; }
+.card .c { color: #57606a; font-size: 11.5px; }
+footer { color: #57606a; font-size: 12px; padding-bottom: 24px; }
+)CSS";
+
+}  // namespace
+
+std::string figure(const std::string& id, const std::string& svg_text, const std::string& caption,
+                   const std::string& attrs) {
+  std::string s = "<figure class=\"chart\" data-chart=\"" + escape(id) + "\" id=\"chart-" +
+                  escape(id) + "\"" + attrs + ">\n";
+  s += svg_text;
+  s += "\n<figcaption>" + caption + "</figcaption>\n</figure>\n";
+  return s;
+}
+
+std::string page(const std::string& title, const std::string& header, const std::string& nav,
+                 const std::string& body, const std::string& footer, const std::string& extra_css) {
+  std::string s;
+  s += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
+  s += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n";
+  s += "<meta name=\"generator\" content=\"journeysim ";
+  s += kVersion;
+  s += "\"/>\n<title>" + escape(title) + "</title>\n<style>" + kReportCss + extra_css +
+       "</style>\n</head>\n<body>\n";
+  s += "<header>\n" + header + "</header>\n<nav>\n" + nav + "</nav>\n<main>\n" + body +
+       "</main>\n<footer>\n" + footer + "</footer>\n</body>\n</html>\n";
+  return s;
 }
 
 }  // namespace journeysim::analysis::svg

@@ -1,9 +1,11 @@
-// A small inline-SVG chart writer for the HTML report (analysis/src/report.cpp): line charts with
-// confidence bands (also as step functions), funnels, heatmaps, stacked areas and forest plots.
-// Every chart has a title, labelled axes with units, "nice" ticks and a legend where it has more
-// than one series; all text is escaped. The output needs no script, font or stylesheet from
-// anywhere else (the report's inline CSS only sets the font), and no element ids, so any number of
-// charts can share one page.
+// A small inline-SVG chart writer for the HTML reports (analysis/src/report.cpp, the calibration
+// fit report calibrate/src/report.cpp): line charts with confidence bands (also as step
+// functions), funnels, heatmaps (sequential or diverging colours), stacked areas, forest plots and
+// signed horizontal bars with reference lines. Every chart has a title, labelled axes with units,
+// "nice" ticks and a legend where it has more than one series; all text is escaped. The output
+// needs no script, font or stylesheet from anywhere else (the report's inline CSS only sets the
+// font), and no element ids, so any number of charts can share one page. The page around the
+// charts (its CSS, header, navigation and footer) is here too, so that every report looks alike.
 #pragma once
 #include <optional>
 #include <string>
@@ -35,6 +37,11 @@ Ticks nice_ticks(double lo, double hi, int target = 5);
 std::string tick_label(double value, double step, Format format);
 // A value for a label or a table (about 3 significant digits, thousands separators).
 std::string format_value(double value, Format format);
+
+// Text width in px at a font size, estimated from the advances of a wide sans-serif (DejaVu Sans),
+// and text cut to a width with an ellipsis (never inside a UTF-8 sequence).
+double text_width(std::string_view text, double font = 12);
+std::string truncate(const std::string& text, double max_px, double font = 12);
 
 struct Axis {
   std::string label;  // with its unit, e.g. "MRR (currency/month)"
@@ -81,8 +88,12 @@ struct Heatmap {
   std::string x_label, y_label, value_label;  // value_label: the colour scale's title
   std::vector<std::string> rows, columns;
   std::vector<std::vector<double>> cells;  // rows x columns; NaN = empty cell
+  // optional text written in each cell and its tooltip instead of the formatted value (rows x
+  // columns; an empty string keeps the formatted value)
+  std::vector<std::vector<std::string>> cell_labels;
   Format format = Format::percent;
   double min = 0, max = 1;  // colour scale domain
+  bool diverging = false;   // red - white - blue around the domain's middle (e.g. correlations)
   int width = 600;
 };
 std::string render(const Heatmap& chart);
@@ -112,7 +123,41 @@ struct ForestPlot {
 };
 std::string render(const ForestPlot& chart);
 
+// Horizontal bars from 0 to a signed value, one row per label (e.g. z-scores), with dashed
+// reference lines. A bar is at least 2 px wide (a value of 0 shows as a tick on the zero line);
+// a value beyond the axis ends is cut there with an arrow head; a NaN value draws no bar.
+struct HBar {
+  std::string label;
+  double value = 0;
+  std::string color;  // empty: palette(0)
+  std::string note;   // written right of the plot, e.g. "z = 2.4"
+  std::string tooltip;
+};
+struct HBarChart {
+  std::string title, subtitle;
+  Axis x;  // default domain: the values and the reference lines, 0 included
+  std::vector<HBar> bars;
+  std::vector<std::pair<double, std::string>> reference_lines;  // (x, label)
+  std::vector<std::pair<std::string, std::string>> legend;      // (label, colour)
+  int width = 1200;
+};
+std::string render(const HBarChart& chart);
+
 // The categorical palette (colour-blind friendly).
 const std::string& palette(std::size_t i);
+
+// ---------------------------------------------------------------------------------------------
+// The report page around the charts.
+
+// A chart with its caption: <figure class="chart" data-chart=ID id="chart-ID"> (the browser test
+// finds charts by data-chart); `attrs` adds attributes (e.g. ` data-points="12"`).
+std::string figure(const std::string& id, const std::string& svg_text, const std::string& caption,
+                   const std::string& attrs = "");
+
+// A whole self-contained HTML page in the reports' look: `header`, `nav`, `body` and `footer` are
+// HTML; `extra_css` is appended to the reports' CSS (rules a report adds).
+std::string page(const std::string& title, const std::string& header, const std::string& nav,
+                 const std::string& body, const std::string& footer,
+                 const std::string& extra_css = "");
 
 }  // namespace journeysim::analysis::svg

@@ -61,16 +61,9 @@ std::string interval_text(const std::string& lo, const std::string& hi) {
 // The moments of one replication's log, in CalSpec::moments() order.
 std::vector<double> measure(const CalSpec& spec, const kpi::Log& log) {
   std::vector<double> out;
-  if (!spec.kpi_targets.empty()) {
-    kpi::ScoreOptions so;
-    so.kpis = spec.kpis();
-    const kpi::ScoreReport rep = kpi::score(log, so);
-    for (const auto& t : spec.kpi_targets) {
-      double v = NAN;
-      for (const auto& s : rep.scores)
-        if (s.id == t.kpi && !s.values.empty()) v = s.values[0];
-      out.push_back(v);
-    }
+  for (const auto& t : spec.kpi_targets) {
+    const std::vector<double> v = kpi_target_values(t, log, t.sim_group);
+    out.insert(out.end(), v.begin(), v.end());
   }
   for (const auto& t : spec.survival_targets) {
     const kpi::Lifetimes life = kpi::lifetimes(log, t.sim_group.empty() ? "" : t.by);
@@ -230,7 +223,8 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   fit.targets = targets;
   fit.moments = M;
   {
-    std::size_t at = spec.kpi_targets.size();
+    std::size_t at = 0;
+    for (const auto& t : spec.kpi_targets) at += t.values.size();
     for (const auto& t : spec.survival_targets) {
       fit.curves.push_back({t.group, t.sim_group, t.by, at, t.months, t.customers, t.events});
       at += t.months.size();

@@ -1,6 +1,7 @@
 #include "journeysim/calibrate/calibration_file.hpp"
 
 #include <algorithm>
+#include <boost/random/mersenne_twister.hpp>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -104,6 +105,44 @@ void observe_survival(SurvivalTarget& t, const std::string& where) {
   }
 }
 
+// The KPI target on its real log: the value(s) on the whole log, and standard errors from a
+// bootstrap over the log's customers (resampled with replacement, `resamples` times, from a
+// generator seeded by the calibration's seed: deterministic).
+void observe_kpi(KpiTarget& t, std::uint64_t seed) {
+  kpi::ImportMapping mapping = kpi::load_mapping(t.mapping);
+  const kpi::ImportResult imported = kpi::import_csv(t.log_path, mapping);
+  const kpi::Log& log = imported.log;
+  t.values = kpi_target_values(t, log, t.group);
+  for (std::size_t i = 0; i < t.values.size(); ++i)
+    if (!std::isfinite(t.values[i])) {
+      std::string what = t.kpi;
+      if (!t.months.empty()) what += " at month " + fmt(t.months[i]);
+      if (!t.group.empty()) what += " for " + t.by + " '" + t.group + "'";
+      throw std::runtime_error(what + " is not available on " + t.log_path +
+                               " (the log lacks the events it needs, or the group or month)");
+    }
+  std::vector<std::vector<double>> boot(t.values.size());
+  boost::random::mt19937_64 gen(seed);
+  const std::uint64_t n = log.customers.size();
+  std::vector<std::uint32_t> picks(n);
+  for (int b = 0; b < t.resamples; ++b) {
+    for (auto& p : picks) p = static_cast<std::uint32_t>(gen() % n);  // n << 2^64: bias nil
+    const kpi::Log rs = kpi::resample_customers(log, picks);
+    const auto v = kpi_target_values(t, rs, t.group);
+    for (std::size_t i = 0; i < v.size(); ++i)
+      if (std::isfinite(v[i])) boot[i].push_back(v[i]);
+  }
+  t.se.clear();
+  for (const auto& b : boot) {
+    double m = 0, q = 0;
+    for (double v : b) m += v;
+    m /= std::max<std::size_t>(1, b.size());
+    for (double v : b) q += (v - m) * (v - m);
+    t.se.push_back(b.size() > 1 ? std::sqrt(q / static_cast<double>(b.size() - 1)) : 0.0);
+  }
+  // a statistic that does not vary over the resamples is still known only to about 1 / n
+  for (double& se : t.se) se = std::max(se, 1e-12);
+}
 }  // namespace
 
 double Parameter::value(double u) const {
@@ -120,9 +159,54 @@ double Parameter::dvalue_du(double u) const {
   return log_scale ? value(u) * (std::log(hi) - std::log(lo)) : hi - lo;
 }
 
+std::vector<double> kpi_target_values(const KpiTarget& t, const kpi::Log& log,
+                                      const std::string& group) {
+  kpi::ScoreOptions so;
+  so.kpis = {t.kpi};
+  so.by = group.empty() ? "" : t.by;
+  const kpi::ScoreReport rep = kpi::score(log, so);
+  const std::size_t n = t.months.empty() ? 1 : t.months.size();
+  std::vector<double> out(n, NAN);
+  for (const auto& s : rep.scores) {
+    if (s.id != t.kpi || (!group.empty() && s.group != group)) continue;
+    if (t.months.empty()) {
+      if (!s.values.empty()) out[0] = s.values[0];
+      break;
+    }
+    if (!s.result.available || s.result.tables.empty()) break;
+    const kpi::ResultTable& table = s.result.tables[0];
+    std::size_t col = 0;
+    if (!t.table_column.empty()) {
+      auto it = std::find(table.columns.begin(), table.columns.end(), t.table_column);
+      if (it == table.columns.end())
+        throw std::runtime_error("the monthly table of " + t.kpi + " has no column '" +
+                                 t.table_column + "'" +
+                                 common::did_you_mean(t.table_column, table.columns) +
+                                 "; its columns: " + common::join(table.columns));
+      col = static_cast<std::size_t>(it - table.columns.begin());
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto row = static_cast<std::size_t>(t.months[i]) - 1;
+      if (row < table.cells.size() && col < table.cells[row].size()) out[i] = table.cells[row][col];
+    }
+    break;
+  }
+  return out;
+}
+
 std::vector<Moment> CalSpec::moments() const {
   std::vector<Moment> out;
-  for (const auto& t : kpi_targets) out.push_back({t.kpi, t.value, t.se, t.weight});
+  for (const auto& t : kpi_targets) {
+    std::string name = t.kpi;
+    if (!t.table_column.empty()) name += "." + t.table_column;
+    if (!t.sim_group.empty()) name += "[" + (t.group.empty() ? t.sim_group : t.group) + "]";
+    for (std::size_t i = 0; i < t.values.size(); ++i) {
+      std::ostringstream os;
+      os << name;
+      if (!t.months.empty()) os << "(month " << t.months[i] << ")";
+      out.push_back({os.str(), t.values[i], t.se[i], t.weight});
+    }
+  }
   for (const auto& t : survival_targets)
     for (std::size_t i = 0; i < t.months.size(); ++i) {
       std::ostringstream name;
@@ -211,22 +295,97 @@ CalSpec load_calibration(const std::string& path) {
       KpiTarget kt;
       kt.line = t.pos.line;
       kt.column = t.pos.column;
+      kt.weight = weight;
       kt.kpi = scalar_text(*kpi_node, tk.key("kpi"), "a KPI id");
       if (!kpi::find_kpi(kt.kpi))
         throw ScenarioError(kpi_node->pos, tk.key("kpi"),
                             "unknown KPI '" + kt.kpi + "'" + common::did_you_mean(kt.kpi, ids) +
                                 " (see `journeysim kpis`)");
-      kt.value = number(tk.need("value"), tk.key("value"), -1e300, 1e300);
+      if (const ConfigNode* m = tk.get("months"))
+        kt.months = number_list(*m, tk.key("months"), 1, 1200);
+      if (const ConfigNode* c = tk.get("column"))
+        kt.table_column = scalar_text(*c, tk.key("column"), "a column of the KPI's monthly table");
+      if (!kt.table_column.empty() && kt.months.empty())
+        throw ScenarioError(t.pos, key, "column applies to a monthly series (give months:)");
+      if (const ConfigNode* b = tk.get("by")) {
+        kt.by = scalar_text(*b, tk.key("by"), "segment, plan or channel");
+        if (kt.by != "segment" && kt.by != "plan" && kt.by != "channel")
+          throw ScenarioError(b->pos, tk.key("by"),
+                              "expected segment, plan or channel, found '" + kt.by + "'");
+      }
+      if (const ConfigNode* g = tk.get("simulated_group"))
+        kt.sim_group = scalar_text(*g, tk.key("simulated_group"), "a group of the scenario");
+      const ConfigNode* value = tk.get("value");
+      const ConfigNode* values = tk.get("values");
       const ConfigNode* se = tk.get("se");
       const ConfigNode* tol = tk.get("tolerance");
-      if ((se != nullptr) == (tol != nullptr))
-        throw ScenarioError(t.pos, key,
-                            "give the target's standard error (se: ...) or the half-width of "
-                            "its 95% interval (tolerance: ...), one of them");
-      kt.se = se ? number(*se, tk.key("se"), 1e-300, 1e300)
-                 : number(*tol, tk.key("tolerance"), 1e-300, 1e300) / 1.959963984540054;
-      kt.weight = weight;
+      const ConfigNode* from = tk.get("from_log");
+      if (from) {
+        if (value || values || se || tol)
+          throw ScenarioError(from->pos, tk.key("from_log"),
+                              "a target measured on a log takes no value, values, se or tolerance "
+                              "(they come from the log, with a bootstrap over its customers)");
+        Keys fk(*from, tk.key("from_log"));
+        const ConfigNode& log = fk.need("log");
+        kt.log_path = (dir / scalar_text(log, fk.key("log"), "the path of a CSV file")).string();
+        if (!std::filesystem::is_regular_file(kt.log_path))
+          throw ScenarioError(log.pos, fk.key("log"), "file '" + kt.log_path + "' does not exist");
+        kt.mapping = scalar_text(fk.need("mapping"), fk.key("mapping"), "a mapping name or file");
+        if (kt.mapping.find('/') != std::string::npos || kt.mapping.ends_with(".yaml"))
+          kt.mapping = (dir / kt.mapping).string();
+        if (const ConfigNode* g = fk.get("group")) {
+          kt.group = scalar_text(*g, fk.key("group"), "a group of the log");
+          if (kt.by.empty()) kt.by = "segment";
+        }
+        kt.resamples = 200;
+        if (const ConfigNode* r = fk.get("resamples"))
+          kt.resamples = static_cast<int>(whole(*r, fk.key("resamples"), 20, 100000));
+        fk.done();
+        if (kt.sim_group.empty()) kt.sim_group = kt.group;
+      } else {
+        if (kt.months.empty()) {
+          if (values)
+            throw ScenarioError(values->pos, tk.key("values"), "values: goes with months:");
+          kt.values = {number(tk.need("value"), tk.key("value"), -1e300, 1e300)};
+        } else {
+          if (value)
+            throw ScenarioError(value->pos, tk.key("value"), "a series takes values: [...]");
+          kt.values = number_list(tk.need("values"), tk.key("values"), -1e300, 1e300);
+          if (kt.values.size() != kt.months.size())
+            throw ScenarioError(values->pos, tk.key("values"),
+                                "expected " + std::to_string(kt.months.size()) +
+                                    " values (one per month), found " +
+                                    std::to_string(kt.values.size()));
+        }
+        if ((se != nullptr) == (tol != nullptr))
+          throw ScenarioError(t.pos, key,
+                              "give the target's standard error (se: ...) or the half-width of "
+                              "its 95% interval (tolerance: ...), one of them");
+        const ConfigNode* e = se ? se : tol;
+        const double scale = se ? 1.0 : 1 / 1.959963984540054;
+        if (e->kind == ConfigNode::Kind::Seq) {
+          for (double v : number_list(*e, tk.key(se ? "se" : "tolerance"), 1e-300, 1e300))
+            kt.se.push_back(v * scale);
+          if (kt.se.size() != kt.values.size())
+            throw ScenarioError(e->pos, tk.key(se ? "se" : "tolerance"),
+                                "expected one per value (" + std::to_string(kt.values.size()) +
+                                    "), found " + std::to_string(kt.se.size()));
+        } else {
+          kt.se.assign(kt.values.size(),
+                       number(*e, tk.key(se ? "se" : "tolerance"), 1e-300, 1e300) * scale);
+        }
+        if (!kt.sim_group.empty() && kt.by.empty()) kt.by = "segment";
+      }
       tk.done();
+      if (from) {
+        try {
+          observe_kpi(kt, s.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
+        } catch (const ScenarioError&) {
+          throw;
+        } catch (const std::exception& e) {
+          throw ScenarioError(from->pos, key + ".from_log", e.what());
+        }
+      }
       s.kpi_targets.push_back(kt);
     } else {
       tk.done();

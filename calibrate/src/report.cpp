@@ -248,11 +248,12 @@ std::string pct(double v) {
   std::snprintf(b, sizeof b, "%.2f%%", v * 100 == 0 ? 0.0 : v * 100);
   return b;
 }
-// A standard error of a share, in percentage points with 2 significant digits (0.48%).
+// A standard error of a share, in percentage points with 2 significant digits (0.48%; whole
+// numbers from 100%).
 std::string pct_se(double v) {
   if (!std::isfinite(v)) return "–";
   char b[48];
-  std::snprintf(b, sizeof b, "%.2g%%", v * 100);
+  std::snprintf(b, sizeof b, std::abs(v) >= 1 ? "%.0f%%" : "%.2g%%", v * 100);
   return b;
 }
 std::string signed2(double v) {

@@ -415,6 +415,41 @@ Log log_from_rows(const eventlog::Metadata& m, const std::string& source,
   return log;
 }
 
+Log resample_customers(const Log& log, std::span<const std::uint32_t> picks) {
+  Log out;
+  out.source = log.source;
+  out.scenario_name = log.scenario_name;
+  out.start = log.start;
+  out.end = log.end;
+  out.replications = log.replications;
+  out.first_replication = log.first_replication;
+  out.names = log.names;
+  out.channels = log.channels;
+  out.has_channel_table = log.has_channel_table;
+  std::uint64_t n = 0;
+  for (std::uint32_t c : picks) n += log.offsets[c + 1] - log.offsets[c];
+  out.customers.reserve(picks.size());
+  out.offsets.assign(picks.size() + 1, 0);
+  out.time.resize(n);
+  out.type.resize(n);
+  out.arg.resize(n);
+  out.value.resize(n);
+  std::uint64_t at = 0;
+  for (std::size_t i = 0; i < picks.size(); ++i) {
+    const std::uint32_t c = picks[i];
+    out.customers.push_back(log.customers[c]);
+    for (std::uint64_t k = log.offsets[c]; k < log.offsets[c + 1]; ++k, ++at) {
+      out.time[at] = log.time[k];
+      out.type[at] = log.type[k];
+      out.arg[at] = log.arg[k];
+      out.value[at] = log.value[k];
+      ++out.type_counts[log.type[k]];
+    }
+    out.offsets[i + 1] = at;
+  }
+  return out;
+}
+
 std::uint32_t LogBuilder::customer(const std::string& label) {
   auto [it, inserted] = ids_.try_emplace(label, static_cast<std::uint32_t>(log_.customers.size()));
   if (inserted) {

@@ -21,9 +21,12 @@ fails if:
     cells, areas, forest rows), fewer than 3 text elements (title, axis labels);
   * a chart's text runs outside its SVG viewBox (cut-off labels), or the chart is drawn at less
     than 85% of its design size (too small to read at this width);
-  * a bar or heatmap cell (rect.bar, rect.cell) has no area, or a chart draws fewer or more
-    bars, heatmap cells or point markers than its figure declares (data-bars, data-cells,
-    data-points: the sweep report says how many it drew, the browser counts what shows);
+  * a bar or heatmap cell (rect.bar, rect.cell) has no area, a confidence band (path.band)
+    encloses no area (its points, by the shoelace formula), or a chart draws fewer or more bars,
+    heatmap cells, point markers, lines or bands than its figure declares (data-bars,
+    data-cells, data-points, data-lines, data-bands: the sweep and calibration fit reports say
+    how many they drew, the browser counts what shows: lines of non-zero length, bands with an
+    area);
   * an SVG attribute holds NaN or Infinity, or the page's text shows NaN;
   * a table has no header row or no body row, or a body row's cells do not line up under the
     header's columns (rowspan and colspan followed: each cell spans exactly the width of the
@@ -86,12 +89,36 @@ MEASURE = r"""
         if (!(b.width > 0 && b.height > 0))
           r.flat.push(`${e.getAttribute('class')} ${b.width}x${b.height}`);
       }
+      // lines that go somewhere (a path of one point draws nothing) and bands that enclose an
+      // area (shoelace formula over the path's M/L points; an upper edge on its lower edge is
+      // no band); zero-area bands are reported whatever the figure declares
+      const drawnLines = [...svg.querySelectorAll('path.line')].filter(
+          e => e.getTotalLength() > 0).length;
+      const bandArea = (e) => {
+        const pts = [...(e.getAttribute('d') || '').matchAll(/[ML]\s*(-?[\d.]+)[ ,](-?[\d.]+)/g)]
+            .map(m => [Number(m[1]), Number(m[2])]);
+        let a = 0;
+        for (let i = 0; i < pts.length; ++i) {
+          const [x1, y1] = pts[i], [x2, y2] = pts[(i + 1) % pts.length];
+          a += x1 * y2 - x2 * y1;
+        }
+        return Math.abs(a) / 2;
+      };
+      const bands = [...svg.querySelectorAll('path.band')];
+      const drawnBands = bands.filter(e => bandArea(e) > 0).length;
+      for (const e of bands)
+        if (!(bandArea(e) > 0))
+          r.flat.push(`band of zero area (d="${(e.getAttribute('d') || '').slice(0, 40)}")`);
       r.declared = [];
       for (const [attr, sel] of [['bars', 'rect.bar'], ['cells', 'rect.cell'],
                                  ['points', 'circle.marker']]) {
         if (f.dataset[attr] === undefined) continue;
         r.declared.push([attr, Number(f.dataset[attr]), shown(sel)]);
       }
+      if (f.dataset.lines !== undefined)
+        r.declared.push(['lines', Number(f.dataset.lines), drawnLines]);
+      if (f.dataset.bands !== undefined)
+        r.declared.push(['bands', Number(f.dataset.bands), drawnBands]);
       r.badAttrs = [];
       for (const e of [svg, ...svg.querySelectorAll('*')])
         for (const a of e.attributes)

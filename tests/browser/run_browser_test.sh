@@ -2,13 +2,15 @@
 # Browser test of `journeysim report` (CTest label `browser`; scripts/test runs it):
 # builds reports of small simulated logs (sales-led SaaS with 3 replications, a trial-based
 # subscription app, non-contractual e-commerce), of tests/data/compare_sample.json, of a real
-# `journeysim compare` output and of three sweeps' results (the full factorial
-# scenarios/sweeps/saas_b2b_sales.yaml, and the small Sobol and Morris sweeps beside this script),
-# renders them in headless Chromium at 1280 px and checks that every chart drew (bars with an
-# area, heatmap cells, as many marks as each figure declares, no NaN), that table rows line up
-# under their headers, that nothing was fetched and that nothing logged an error (check_render.py
-# says exactly what is checked). Pages built to fail (broken_report.html,
-# broken_sweep_report.html) show the checks catch what they claim.
+# `journeysim compare` output, of three sweeps' results (the full factorial
+# scenarios/sweeps/saas_b2b_sales.yaml, and the small Sobol and Morris sweeps beside this script)
+# and of a calibration fit (the tiny calibration_fit.yaml beside this script: 2 parameters, 2 KPI
+# targets and one survival curve), renders them in headless Chromium at 1280 px and checks that
+# every chart drew (bars with an area, heatmap cells, lines with points, bands with an area, as
+# many marks as each figure declares, no NaN), that table rows line up under their headers, that
+# nothing was fetched and that nothing logged an error (check_render.py says exactly what is
+# checked). Pages built to fail (broken_report.html, broken_sweep_report.html,
+# broken_fit_report.html) show the checks catch what they claim.
 #
 #   run_browser_test.sh JOURNEYSIM_BINARY SOURCE_DIR
 #
@@ -69,6 +71,17 @@ ff=$(expect "lead_response_time conversion_rate mrr cac_fully_loaded monthly_chu
 sobol=$(expect "lead_response_time conversion_rate mrr" "sobol")
 morris=$(expect "mrr lead_response_time" "morris morris-plane")
 
+# a calibration fit (about 1 s on one core) and its report: the targets and parameters tables,
+# the z-score bars, the correlation heatmap (2 parameters) and the survival curve chart (its
+# observed and simulated lines, points and bands are counted against what the figure declares)
+"$bin" calibrate "$here/calibration_fit.yaml" -q --threads 1 --restart -o "$tmp/fitted.yaml" \
+  --report "$tmp/fit.json" >/dev/null
+report "$tmp/fit.json" fit.html
+fit=z-scores,correlation,curve-0,table.targets=1,table.parameters=1
+fit="$fit,table.targets>tbody>tr=5,table.parameters>tbody>tr=2,#chart-z-scores rect.bar=5"
+fit="$fit,#chart-correlation rect.cell=4,#chart-curve-0 path.line=2,#chart-curve-0 path.band=2"
+fit="$fit,#chart-curve-0 circle.marker=6"
+
 all=funnel,mrr,active,retention,active-share,survival,stages
 shots=()
 [ -n "${JOURNEYSIM_BROWSER_SCREENSHOTS:-}" ] && shots=(--screenshot-dir "$JOURNEYSIM_BROWSER_SCREENSHOTS")
@@ -77,7 +90,9 @@ python3 "$here/check_render.py" --chromium "$chromium" "${shots[@]}" \
   "$tmp/saas.html:$all" "$tmp/mobile.html:$all" "$tmp/ecommerce.html:funnel,active,stages" \
   "$tmp/compare_sample.html:forest" "$tmp/compare.html:forest" \
   "$tmp/sweep_ff.html:$ff" "$tmp/sweep_sobol.html:$sobol" "$tmp/sweep_morris.html:$morris" \
+  "$tmp/fit.html:$fit" \
   "!$here/broken_report.html" "!$here/broken_sweep_report.html:table.best=2" \
+  "!$here/broken_fit_report.html" \
   >"$tmp/out.txt" 2>&1
 status=$?
 set -e
@@ -96,6 +111,13 @@ for kind in "marks of zero size" "declares 3 bars, 1 drawn" "declares 4 cells, 3
   "elements match 'table.best', expected 2"; do
   if ! grep -qF "$kind" "$tmp/out.txt"; then
     echo "FAIL: the checker did not report \"$kind\" for broken_sweep_report.html"
+    status=1
+  fi
+done
+for kind in "band of zero area" "declares 2 lines, 1 drawn" "declares 2 bands, 1 drawn" \
+  "declares 3 points, 2 drawn"; do
+  if ! grep -qF "$kind" "$tmp/out.txt"; then
+    echo "FAIL: the checker did not report \"$kind\" for broken_fit_report.html"
     status=1
   fi
 done

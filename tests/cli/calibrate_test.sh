@@ -156,6 +156,39 @@ EOF
   grep -q "monthly_churn_rate" <<<"$(grep -o 'cannot produce these targets[^(]*' <<<"$err")" && fail "listed a producible target: $err"
   [ -e "$WORK/c.yaml" ] && fail "a failed calibration wrote FITTED.yaml"
   ;;
+targets)
+  # the three kinds of target: a KPI measured on a real log (bootstrap standard error), a monthly
+  # series of a KPI's table, a survival curve; each becomes the moments the search matches
+  cat >"$WORK/t.yaml" <<EOF
+format_version: 1
+scenario: $SRC/scenarios/telco_contracts.yaml
+replications: 2
+customers: 3000
+parameters:
+  - {name: hazard, path: churn.monthly_hazard, bounds: [0.005, 0.3], scale: log}
+targets:
+  - {kpi: monthly_churn_rate, from_log: {log: $SRC/data/Telco-Customer-Churn.csv, mapping: telco, group: Month-to-month, resamples: 60}, simulated_group: month_to_month}
+  - {kpi: active_customers, months: [6, 12, 24], values: [800, 1200, 1500], se: 50}
+  - {kpi: mrr, column: paying_customers, months: [12], values: [900], tolerance: 100}
+  - survival: {log: $SRC/data/Telco-Customer-Churn.csv, mapping: telco, group: Two year, simulated_group: two_year, months: [12, 60]}
+optimiser: {max_evaluations: 6}
+EOF
+  "$BIN" calibrate "$WORK/t.yaml" --check >"$WORK/check.txt" || fail "--check: $(cat "$WORK/check.txt")"
+  $PY - "$WORK/check.txt" <<'PY' || fail "moments: $(cat "$WORK/check.txt")"
+import re, sys
+lines = [l.strip() for l in open(sys.argv[1]) if l.strip().startswith("target ")]
+names = [l.split()[1] for l in lines]
+assert names == ["monthly_churn_rate[Month-to-month]", "active_customers(month", "active_customers(month",
+                 "active_customers(month", "mrr.paying_customers(month", "survival[Two", "survival[Two"], names
+m = re.match(r"target \S+ = ([0-9.e-]+) \+- ([0-9.e-]+)", lines[0])
+value, se = float(m.group(1)), float(m.group(2))
+assert 0 < se < value / 2, (value, se)  # a bootstrap standard error, not a placeholder
+assert lines[4].endswith("= 900 +- 51"), lines[4]  # tolerance 100 = 1.96 se
+PY
+  "$BIN" -q calibrate "$WORK/t.yaml" -o "$WORK/t_fit.yaml" --report "$WORK/t_fit.json" >/dev/null || fail "calibrate"
+  "$BIN" -q report "$WORK/t_fit.json" -o "$WORK/t_fit.html" || fail "report FIT.json"
+  grep -q "<svg" "$WORK/t_fit.html" || fail "no chart in the fit report"
+  ;;
 *)
   fail "unknown case $CASE"
   ;;

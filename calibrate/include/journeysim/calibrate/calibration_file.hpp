@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "journeysim/calibrate/optimise.hpp"
+#include "journeysim/kpi/log.hpp"
 #include "journeysim/sim/config.hpp"
 #include "journeysim/sim/scenario.hpp"
 
@@ -34,11 +35,27 @@ struct Moment {
   double observed = 0, se = 0, weight = 1;
 };
 
+// A KPI as `score` computes it: its value, or (with `months`) its monthly table (mrr, paying
+// customers, active customers) at months 1, 2, ... of the observation window. Observed values are
+// given (value/values with se or tolerance) or measured on a real log (`from_log`: the KPI on the
+// log, with standard errors from a bootstrap over its customers). With `by`, the log's `group`
+// is matched to the simulation's `sim_group`.
 struct KpiTarget {
   std::string kpi;
-  double value = 0, se = 0, weight = 1;
+  std::string table_column;        // series: the column of the KPI's monthly table (default: first)
+  std::vector<double> months;      // empty: the KPI's value; else months of its monthly table
+  std::vector<double> values, se;  // observed: one, or one per month
+  double weight = 1;
+  std::string by, group, sim_group;
+  std::string log_path, mapping;  // from_log
+  int resamples = 0;              // bootstrap resamples behind se (from_log)
   int line = 0, column = 0;
 };
+
+// The value(s) of a KPI target on a log: the KPI, or its monthly table at the target's months,
+// for the customers of `group` (by the target's `by`; "" = all). NaN where not available.
+std::vector<double> kpi_target_values(const KpiTarget& target, const kpi::Log& log,
+                                      const std::string& group);
 
 // The Kaplan-Meier survival of converted customers at chosen months, observed in a real log
 // (CSV through a mapping, as `score --csv`), by group: the simulated customers of `sim_group`
@@ -76,7 +93,7 @@ struct CalSpec {
   std::string base_text;
   std::uint64_t fingerprint = 0;
 
-  // The moments in order: KPI targets, then each survival target's months.
+  // The moments in order: KPI targets (each month of a series), then survival targets' months.
   std::vector<Moment> moments() const;
   // The KPI ids the simulated runs must score.
   std::vector<std::string> kpis() const;

@@ -139,6 +139,11 @@ Log log_from_rows(const eventlog::Metadata& meta, const std::string& source,
                   std::span<const std::vector<eventlog::Event>> event_blocks,
                   std::span<const eventlog::ChannelDayRow> channels);
 
+// A Log of the customers `picks` (indices into log.customers, repeats allowed), each with its
+// events, in the order given: a bootstrap resample over customers. Names, window and the
+// /channels table are kept as they are.
+Log resample_customers(const Log& log, std::span<const std::uint32_t> picks);
+
 // Builds a Log from events in any order. Customers are created on first mention; their
 // created/converted/churned times are derived from events unless given.
 class LogBuilder {
