@@ -9,6 +9,7 @@
 #include "journeysim/analysis/files.hpp"
 #include "journeysim/calibrate/calibrate.hpp"
 #include "journeysim/sim/engine.hpp"
+#include "journeysim/sweep/journal.hpp"
 #include "journeysim/sweep/ranks.hpp"
 #include "util.hpp"
 
@@ -88,6 +89,7 @@ const bool registered = journeysim::cli::register_command(
         } catch (const journeysim::sim::Interrupted&) {
           std::cerr << "journeysim: interrupted; the journal keeps the evaluations: run the same "
                        "command with --resume\n";
+          journeysim::sweep::finish_ranks();
           return 130;
         }
         if (fit.rank != 0) {  // under mpirun: rank 0 writes the outputs
@@ -98,11 +100,9 @@ const bool registered = journeysim::cli::register_command(
                                                     cal::fitted_yaml(spec, fit, st->output));
         if (!st->report.empty())
           journeysim::analysis::write_file_atomically(st->report, cal::to_json(fit).dump(2) + "\n");
-        if (!st->keep_journal) {
-          std::error_code ec;
-          std::filesystem::remove_all(st->journal.empty() ? st->output + ".journal" : st->journal,
-                                      ec);
-        }
+        if (!st->keep_journal)
+          journeysim::sweep::remove_journal(st->journal.empty() ? st->output + ".journal"
+                                                                : st->journal);
         std::cout << (st->format == "json" ? cal::to_json(fit).dump(2) + "\n" : cal::to_text(fit));
         if (!g.quiet) std::cerr << "fitted scenario: " << st->output << "\n";
         journeysim::sweep::finish_ranks();

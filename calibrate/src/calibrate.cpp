@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <memory>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 
@@ -147,7 +148,8 @@ void add_override(sim::ConfigNode& out, const sim::ConfigNode& base, const std::
 sim::Scenario scenario_at(const CalSpec& spec, const std::vector<double>& x) {
   sim::ConfigNode root = spec.base;
   for (std::size_t i = 0; i < spec.parameters.size(); ++i)
-    sim::apply_override(root, spec.parameters[i].path + "=" + fmt(x[i]));
+    sim::apply_override(root, spec.parameters[i].path + "=" +
+                                  fmt(spec.parameters[i].integer ? std::round(x[i]) : x[i]));
   sim::Scenario sc = sim::parse_scenario(root);
   sc.resolved_text = sim::emit_yaml(root);
   sc.seed = spec.seed;
@@ -157,8 +159,10 @@ sim::Scenario scenario_at(const CalSpec& spec, const std::vector<double>& x) {
 Evaluation evaluate(const CalSpec& spec, const std::vector<double>& u, int threads) {
   Evaluation e;
   e.u = u;
-  for (std::size_t i = 0; i < spec.parameters.size(); ++i)
-    e.x.push_back(spec.parameters[i].value(u[i]));
+  for (std::size_t i = 0; i < spec.parameters.size(); ++i) {
+    const double v = spec.parameters[i].value(u[i]);
+    e.x.push_back(spec.parameters[i].integer ? std::round(v) : v);
+  }
   const sim::Scenario sc = scenario_at(spec, e.x);
   const std::vector<Moment> targets = spec.moments();
   const std::size_t R = spec.replications, M = targets.size();
@@ -166,20 +170,37 @@ Evaluation evaluate(const CalSpec& spec, const std::vector<double>& u, int threa
   // (r mod ranks); the values are gathered by a sum in which each entry comes from one rank and
   // is 0 elsewhere, so the moments are bit-identical whatever the rank count.
   const sweep::Ranks ranks = sweep::mpi_ranks();
-  std::vector<double> flat((M + 1) * R, 0.0);  // per replication: M values, then its events
+  std::vector<double> flat((M + 1) * R + 1, 0.0);  // per replication: M values and its events;
+                                                   // last: failures (summed over the ranks)
+  std::string failure;
+  std::mutex failure_mutex;
   tbb::task_arena arena(threads > 0 ? threads : tbb::task_arena::automatic);
   arena.execute([&] {
     tbb::parallel_for(std::size_t{0}, R, [&](std::size_t r) {
       if (static_cast<int>(r % static_cast<std::size_t>(ranks.size)) != ranks.rank) return;
-      std::uint64_t ev = 0;
-      const kpi::Log log =
-          sweep::simulate_log(sc, spec.markets, static_cast<std::uint16_t>(r), &ev);
-      const std::vector<double> v = measure(spec, log);
-      std::copy(v.begin(), v.end(), flat.begin() + static_cast<std::ptrdiff_t>(r * (M + 1)));
-      flat[r * (M + 1) + M] = static_cast<double>(ev);
+      try {
+        std::uint64_t ev = 0;
+        const kpi::Log log =
+            sweep::simulate_log(sc, spec.markets, static_cast<std::uint16_t>(r), &ev);
+        const std::vector<double> v = measure(spec, log);
+        std::copy(v.begin(), v.end(), flat.begin() + static_cast<std::ptrdiff_t>(r * (M + 1)));
+        flat[r * (M + 1) + M] = static_cast<double>(ev);
+      } catch (const std::exception& e) {
+        // kept, and raised on every rank together after the sum (one rank throwing alone would
+        // leave the others waiting in it)
+        std::lock_guard lock(failure_mutex);
+        if (failure.empty())
+          failure = dynamic_cast<const sim::Interrupted*>(&e) ? "interrupted" : e.what();
+      }
     });
   });
+  if (!failure.empty()) flat.back() = 1;
   if (ranks.size > 1) sweep::sum_across_ranks(flat);
+  if (flat.back() > 0) {
+    if (failure == "interrupted" || sim::g_interrupt) throw sim::Interrupted();
+    throw std::runtime_error(failure.empty() ? "another rank's replication failed (see its message)"
+                                             : failure);
+  }
   std::vector<std::vector<double>> vals(R);
   std::vector<std::uint64_t> events(R, 0);
   for (std::size_t r = 0; r < R; ++r) {
@@ -242,6 +263,11 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   // Rank 0 owns the journal: it reads it and shares the records (every rank replays the same
   // search), and only it appends.
   const sweep::Ranks ranks = sweep::mpi_ranks();
+  if (ranks.size > 1 && spec.optimiser.max_seconds > 0)
+    throw std::runtime_error(
+        spec.path +
+        ": optimiser.max_seconds is not allowed under mpirun: each rank would stop "
+        "on its own clock and the ranks' searches would part; give max_evaluations");
   const std::size_t width = n + 1 + 2 * M;
   std::vector<double> shared(2, 0.0);  // [setup failed, records], then the records
   std::vector<sweep::TaskRecord> cache;
@@ -322,7 +348,11 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   };
   Evaluation last;  // the latest evaluation (the Jacobian below reads its moments)
   auto objective = [&](const std::vector<double>& u) -> double {
-    if (sim::g_interrupt) throw sim::Interrupted();
+    {  // an interrupt on any rank stops every rank at the same evaluation
+      std::vector<double> stop{sim::g_interrupt ? 1.0 : 0.0};
+      if (ranks.size > 1) sweep::sum_across_ranks(stop);
+      if (stop[0] > 0) throw sim::Interrupted();
+    }
     const std::uint64_t idx = count++;
     Evaluation e;
     if (idx < cache.size() && !cache[idx].kpis.empty() &&
@@ -357,7 +387,10 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
       r.kpis.insert(r.kpis.end(), e.se.begin(), e.se.end());
       if (journal) journal->append(r);
     }
-    if (e.distance < best.distance) best = e;
+    if (e.distance < best.distance) {
+      best = e;
+      fit.best_evaluation = idx + 1;
+    }
     if (show) {
       const double secs = std::chrono::duration<double>(Clock::now() - t0).count();
       const double budget = static_cast<double>(spec.optimiser.max_evaluations);
@@ -391,7 +424,6 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   }
   const OptimiseResult res = minimise(objective, start, lo, hi, local);
   fit.stop_reason = res.stop_reason;
-  const std::uint64_t search_evaluations = count;
   // Uncertainty: the Gauss-Newton curvature of D at the optimum, H = 2 J' W J, from the Jacobian
   // J of the simulated moments (central differences of step h in unit coordinates, one-sided at a
   // bound; these evaluations are journalled too) and W = diag(w / (se_obs^2 + se_sim^2)). This is
@@ -400,6 +432,7 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   // second differences of D itself were dominated by the landscape's roughness (measured on the
   // Telco fit: a direct finite-difference Hessian of D was indefinite along every parameter).
   const Evaluation at_optimum = best;
+  const std::uint64_t optimum_found_at = fit.best_evaluation;
   std::vector<std::vector<double>> J(M, std::vector<double>(n, 0.0));
   for (std::size_t i = 0; i < n; ++i) {
     const double step = spec.hessian_step;
@@ -414,11 +447,12 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
       J[m][i] = (e_up.mean[m] - e_down.mean[m]) / (up[i] - down[i]);
   }
   best = at_optimum;  // the probes do not move the reported optimum
+  fit.best_evaluation = optimum_found_at;
   std::vector<std::vector<double>> H(n, std::vector<double>(n, 0.0));
   for (std::size_t m = 0; m < M; ++m) {
     const double se_sim = std::isfinite(at_optimum.se[m]) ? at_optimum.se[m] : 0.0;
     const double var = targets[m].se * targets[m].se + se_sim * se_sim;
-    if (!(var > 0) || !std::isfinite(J[m][0])) continue;
+    if (!(var > 0)) continue;  // (a NaN entry of J is skipped below, not the whole moment)
     const double w = targets[m].weight / var;
     for (std::size_t a = 0; a < n; ++a)
       for (std::size_t b = 0; b < n; ++b)
@@ -453,7 +487,6 @@ Fit calibrate(const CalSpec& spec, const CalibrateOptions& o) {
   }
   for (std::size_t m = 0; m < M; ++m)
     if (!(std::abs(best.z[m]) <= 3)) fit.unreachable.push_back(targets[m].name);
-  (void)search_evaluations;
   fit.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
   fit.rank = ranks.rank;
   fit.ranks = ranks.size;
@@ -513,6 +546,7 @@ nlohmann::json to_json(const Fit& f) {
   j["evaluations"] = f.evaluations;
   j["replayed_from_journal"] = f.replayed;
   j["stop_reason"] = f.stop_reason;
+  j["best_evaluation"] = f.best_evaluation;
   j["seconds"] = f.seconds;
   for (std::size_t m = 0; m < f.targets.size(); ++m) {
     const double h = 1.959963984540054 * f.best.se[m];

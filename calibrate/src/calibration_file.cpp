@@ -124,6 +124,7 @@ void observe_kpi(KpiTarget& t, std::uint64_t seed) {
   std::vector<std::vector<double>> boot(t.values.size());
   boost::random::mt19937_64 gen(seed);
   const std::uint64_t n = log.customers.size();
+  if (n == 0) throw std::runtime_error(t.log_path + ": no customers to resample");
   std::vector<std::uint32_t> picks(n);
   for (int b = 0; b < t.resamples; ++b) {
     for (auto& p : picks) p = static_cast<std::uint32_t>(gen() % n);  // n << 2^64: bias nil
@@ -140,8 +141,12 @@ void observe_kpi(KpiTarget& t, std::uint64_t seed) {
     for (double v : b) q += (v - m) * (v - m);
     t.se.push_back(b.size() > 1 ? std::sqrt(q / static_cast<double>(b.size() - 1)) : 0.0);
   }
-  // a statistic that does not vary over the resamples is still known only to about 1 / n
-  for (double& se : t.se) se = std::max(se, 1e-12);
+  // a statistic that does not vary over the resamples is still known only to about one customer
+  // in n: its se is floored at |value| / n (and 1e-12)
+  for (std::size_t i = 0; i < t.se.size(); ++i)
+    t.se[i] = std::max({t.se[i],
+                        std::abs(t.values[i]) / static_cast<double>(std::max<std::uint64_t>(n, 1)),
+                        1e-12});
 }
 }  // namespace
 
@@ -279,6 +284,14 @@ CalSpec load_calibration(const std::string& path) {
                         "expected a non-empty list of targets, found " + targets.kind_name());
   std::vector<std::string> ids;
   for (const auto& d : kpi::registry()) ids.push_back(d.id);
+  // targets measured on a log wait for the seed (their bootstrap draws from it)
+  struct Deferred {
+    std::size_t target;
+    SourcePos pos;
+    std::string key;
+    std::size_t index;
+  };
+  std::vector<Deferred> deferred;
   for (std::size_t i = 0; i < targets.seq.size(); ++i) {
     const ConfigNode& t = targets.seq[i];
     const std::string key = "targets[" + std::to_string(i) + "]";
@@ -377,15 +390,7 @@ CalSpec load_calibration(const std::string& path) {
         if (!kt.sim_group.empty() && kt.by.empty()) kt.by = "segment";
       }
       tk.done();
-      if (from) {
-        try {
-          observe_kpi(kt, s.seed ^ (0x9e3779b97f4a7c15ull * (i + 1)));
-        } catch (const ScenarioError&) {
-          throw;
-        } catch (const std::exception& e) {
-          throw ScenarioError(from->pos, key + ".from_log", e.what());
-        }
-      }
+      if (from) deferred.push_back({s.kpi_targets.size(), from->pos, key + ".from_log", i});
       s.kpi_targets.push_back(kt);
     } else {
       tk.done();
@@ -445,7 +450,7 @@ CalSpec load_calibration(const std::string& path) {
     if (const ConfigNode* n = ok.get("ftol_abs"))
       s.optimiser.ftol_abs = number(*n, "optimiser.ftol_abs", 0, 1e9);
     if (const ConfigNode* n = ok.get("initial_step"))
-      s.optimiser.initial_step = number(*n, "optimiser.initial_step", 1e-6, 1);
+      s.optimiser.initial_step = number(*n, "optimiser.initial_step", 1e-6, 0.5);
     if (const ConfigNode* g = ok.get("global")) {
       s.global = scalar_text(*g, "optimiser.global", "direct or none");
       if (s.global != "direct" && s.global != "none")
@@ -483,6 +488,27 @@ CalSpec load_calibration(const std::string& path) {
   s.base_text = std::move(b.text);
   const sim::Scenario& base = b.scenario;
   s.seed = seed ? whole(*seed, "seed", 0, 9007199254740992.0) : base.seed;
+  for (const auto& d : deferred) {
+    try {
+      observe_kpi(s.kpi_targets[d.target], s.seed ^ (0x9e3779b97f4a7c15ull * (d.index + 1)));
+    } catch (const ScenarioError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ScenarioError(d.pos, d.key, e.what());
+    }
+  }
+  // a parameter the scenario takes in whole numbers only (a team's agents) is rounded (found by
+  // offering it a fraction, as sweeps do)
+  for (auto& p : s.parameters) {
+    const double frac = std::floor(0.5 * (p.lo + p.hi)) + 0.5;
+    try {
+      ConfigNode t = s.base;
+      sim::apply_override(t, p.path + "=" + fmt(frac));
+      sim::parse_scenario(t);
+    } catch (const ScenarioError& e) {
+      if (std::string(e.what()).find("whole number") != std::string::npos) p.integer = true;
+    }
+  }
   for (std::size_t i = 0; i < s.parameters.size(); ++i) {
     const Parameter& p = s.parameters[i];
     for (double v : {p.lo, p.hi, p.start}) {

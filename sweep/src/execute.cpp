@@ -138,9 +138,11 @@ TaskRecord run_task(const SweepSpec& spec, std::uint64_t task) {
     }
   } catch (const sim::Interrupted&) {
     throw;
+  } catch (const std::bad_alloc&) {
+    throw;  // not the point's fault: a worker error, and the task runs again on --resume
   } catch (const std::exception& e) {
     rec.failed = true;
-    rec.error = e.what();
+    rec.error = std::string(e.what()).substr(0, 4000);
     rec.kpis.assign(spec.kpis.size(), NAN);
   }
   rec.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
@@ -171,7 +173,7 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
       std::filesystem::create_directories(jdir);
       auto files = journal_files(jdir, prefix);
       if (!files.empty() && o.restart) {
-        for (const auto& f : journal_files(jdir)) std::filesystem::remove(f);
+        for (const auto& f : files) std::filesystem::remove(f);  // this part's only
         files.clear();
       }
       if (!files.empty() && !o.resume)
@@ -221,9 +223,24 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
   TaskQueue queue;
   Progress progress(o.progress && rank == 0, sum.tasks, sum.done_before);
   std::unique_ptr<JournalWriter> journal;
-  if (!todo.empty() || !cluster)
-    journal = std::make_unique<JournalWriter>(
-        (std::filesystem::path(jdir) / journal_name(prefix, attempt, rank)).string(), header);
+  std::string journal_error;
+  try {
+    if (!todo.empty() || !cluster)
+      journal = std::make_unique<JournalWriter>(
+          (std::filesystem::path(jdir) / journal_name(prefix, attempt, rank)).string(), header);
+  } catch (const std::exception& e) {
+    journal_error = e.what();
+  }
+  // every rank learns whether any could not open its journal, and all stop together (a rank
+  // that threw alone would leave the others waiting in the hand-out)
+  const std::uint64_t journal_failures =
+      cluster ? cluster->sum(journal_error.empty() ? 0 : 1) : (journal_error.empty() ? 0 : 1);
+  if (journal_failures) {
+    if (cluster) mpi_finalize();
+    throw std::runtime_error(journal_error.empty()
+                                 ? "another rank could not create its journal (see its message)"
+                                 : journal_error);
+  }
   std::string worker_error;
   std::mutex error_mutex;
   // Few tasks: fewer workers, each with more threads (a task's markets run in parallel).
@@ -253,7 +270,7 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
           } catch (const sim::Interrupted&) {
             stop = true;
             queue.cancel();
-          } catch (const std::exception& e) {  // the journal could not be written
+          } catch (const std::exception& e) {  // out of memory, or the journal not written
             std::lock_guard lock(error_mutex);
             if (worker_error.empty()) worker_error = e.what();
             stop = true;
@@ -320,7 +337,7 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
         info.parts = "1/1";
         sum.results = write_results(spec, journal_files(jdir), o.output, info);
         sum.finalised = true;
-        if (!o.keep_journal) std::filesystem::remove_all(jdir);
+        if (!o.keep_journal) remove_journal(jdir);
       } catch (const std::exception& e) {
         final_error = e.what();
       }

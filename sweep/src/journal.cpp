@@ -240,6 +240,13 @@ std::vector<std::string> journal_files(const std::string& dir, const std::string
   return out;
 }
 
+void remove_journal(const std::string& dir) {
+  std::error_code ec;
+  for (const auto& f : journal_files(dir)) std::filesystem::remove(f, ec);
+  std::filesystem::remove(std::filesystem::path(dir) / "sweep-path", ec);
+  if (std::filesystem::is_empty(dir, ec) && !ec) std::filesystem::remove(dir, ec);
+}
+
 std::string journal_name(const std::string& prefix, std::uint32_t attempt, int rank) {
   char b[64];
   std::snprintf(b, sizeof b, ".a%04u.r%05d.jnl", attempt, rank);

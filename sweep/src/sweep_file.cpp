@@ -280,6 +280,11 @@ SweepSpec load_sweep(const std::string& path) {
                             "unknown KPI '" + s.kpis[i] + "'" +
                                 common::did_you_mean(s.kpis[i], ids) + " (see `journeysim kpis`)");
     if (s.kpis.empty()) throw ScenarioError(kpis->pos, "kpis", "expected at least one KPI id");
+    for (std::size_t i = 0; i < s.kpis.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (s.kpis[i] == s.kpis[j])
+          throw ScenarioError(kpis->kind == ConfigNode::Kind::Seq ? kpis->seq[i].pos : kpis->pos,
+                              "kpis", "KPI '" + s.kpis[i] + "' is listed twice");
   } else {
     for (const auto& d : kpi::registry()) s.kpis.push_back(d.id);
   }

@@ -61,6 +61,11 @@ threads)
   "$BIN" -q sweep "$S" -o "$WORK/t1.h5" --threads 1 || fail "threads 1"
   "$BIN" -q sweep "$S" -o "$WORK/t2.h5" --threads 2 || fail "threads 2"
   same_results "$WORK/t1.h5" "$WORK/t2.h5" "1 vs 2 threads differ"
+  # a --journal folder of the user's keeps its other files after a successful run
+  mkdir -p "$WORK/jd" && echo notes >"$WORK/jd/notes.txt"
+  "$BIN" -q sweep "$S" -o "$WORK/t3.h5" --journal "$WORK/jd" || fail "--journal"
+  [ -f "$WORK/jd/notes.txt" ] || fail "the user's file in the journal folder was removed"
+  ls "$WORK/jd" | grep -q '\.jnl$' && fail "journal files left after success"
   [ -e "$WORK/t1.h5.journal" ] && fail "journal left after success"
   ls "$WORK" | grep -q tmp && fail "temporary file left behind"
   # the shipped sweep too, and the results are h5py-readable as a table
@@ -115,6 +120,11 @@ slurm)
   SLURM_ARRAY_TASK_ID=2 SLURM_CPUS_PER_TASK=1 JOURNEYSIM="$BIN" bash "$script" >/dev/null 2>&1 || fail "array task 2 again"
   "$BIN" sweep merge "$WORK/slurm" -o "$WORK/merged.h5" >"$WORK/merge.txt" 2>&1 || { cat "$WORK/merge.txt"; fail "merge"; }
   same_results "$WORK/ref.h5" "$WORK/merged.h5" "merged Slurm parts differ from the whole run"
+  # --restart of one part discards that part's journal only
+  before=$(ls "$WORK/slurm/journal" | grep -vc '^part-0001')
+  "$BIN" -q sweep "$S" --part 1/4 --journal "$WORK/slurm/journal" --restart || fail "--restart of part 1"
+  after=$(ls "$WORK/slurm/journal" | grep -vc '^part-0001')
+  [ "$before" = "$after" ] || fail "--restart of part 1 touched other parts' journals ($before -> $after files)"
   # a merge with a part missing says so and writes nothing
   "$BIN" sweep "$S" --part 1/3 --journal "$WORK/p3" -q || fail "part 1/3"
   err=$("$BIN" sweep merge "$WORK/p3" -o "$WORK/bad.h5" 2>&1) && fail "merge of 1 part of 3 accepted"

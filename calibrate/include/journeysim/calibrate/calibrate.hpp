@@ -68,6 +68,7 @@ struct Fit {
   std::string name, stop_reason;
   std::vector<CurveFit> curves;
   std::uint64_t evaluations = 0, replayed = 0;  // replayed: taken from the journal
+  std::uint64_t best_evaluation = 0;            // the evaluation (1-based) that found the optimum
   double distance = 0;
   std::size_t moments = 0;
   std::vector<Moment> targets;

@@ -21,6 +21,7 @@ struct Parameter {
   std::string name, path;
   double lo = 0, hi = 1;
   bool log_scale = false;
+  bool integer = false;  // the scenario takes whole numbers only here: values are rounded
   double start = 0;  // inside [lo, hi] (default: the middle, geometric for a log scale)
   int line = 0, column = 0;
   // unit coordinate u in [0, 1] <-> value

@@ -62,6 +62,10 @@ JournalScan read_journal(const std::string& path, const JournalHeader& expected,
 // The journal files of a directory (sorted by name), those of one part prefix when given.
 std::vector<std::string> journal_files(const std::string& dir, const std::string& prefix = "");
 
+// Removes the journal files (*.jnl) and the sweep-path note from `dir`, then `dir` itself if
+// nothing else is in it: a user's --journal folder may hold other files, which are kept.
+void remove_journal(const std::string& dir);
+
 // The file name of a new journal: "<prefix>.a<attempt>.r<rank>.jnl" (prefix "all" or
 // "part-0003-of-0016"); next_attempt() is 1 + the highest attempt of that prefix in `dir`.
 std::string journal_name(const std::string& prefix, std::uint32_t attempt, int rank);
