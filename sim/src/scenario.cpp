@@ -90,9 +90,11 @@ class Obj {
   // (for list items: `seasonality.weekly[6]`).
   static double number(const ConfigNode& c, const std::string& key_path, double lo, double hi,
                        const std::string& unit = "") {
-    const std::string range = range_text(lo, hi, unit);
+    // the message text only when there is an error: formatting "a number in [lo, hi]" for every
+    // value read was a sixth of a sweep task's instructions (callgrind)
+    auto range = [&] { return range_text(lo, hi, unit); };
     if (c.kind != ConfigNode::Kind::Scalar || c.quoted)
-      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.kind_name());
+      throw ScenarioError(c.pos, key_path, "expected " + range() + ", found " + c.kind_name());
     double v = 0;
     std::size_t used = 0;
     try {
@@ -101,9 +103,9 @@ class Obj {
       used = 0;
     }
     if (used == 0 || used != c.scalar.size() || !std::isfinite(v))
-      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.kind_name());
+      throw ScenarioError(c.pos, key_path, "expected " + range() + ", found " + c.kind_name());
     if (v < lo || v > hi)
-      throw ScenarioError(c.pos, key_path, "expected " + range + ", found " + c.scalar);
+      throw ScenarioError(c.pos, key_path, "expected " + range() + ", found " + c.scalar);
     return v;
   }
   // The numbers of the list at key `k` (absent -> empty), items reported as `k[i]`.

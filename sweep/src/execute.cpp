@@ -117,7 +117,7 @@ kpi::Log simulate_log(const sim::Scenario& scenario, std::uint32_t markets,
                             run.customers, run.events, run.channels);
 }
 
-TaskRecord run_task(const SweepSpec& spec, std::uint64_t task) {
+TaskRecord run_task(const SweepSpec& spec, std::uint64_t task, PointCache* cache) {
   TaskRecord rec;
   rec.task = task;
   rec.kpis.assign(spec.kpis.size(), NAN);
@@ -125,8 +125,14 @@ TaskRecord run_task(const SweepSpec& spec, std::uint64_t task) {
   const std::uint64_t point = task / spec.replications;
   const auto rep = static_cast<std::uint16_t>(task % spec.replications);
   try {
-    const sim::Scenario sc = point_scenario(spec, point);
-    const kpi::Log log = simulate_log(sc, spec.markets, rep, &rec.events);
+    PointCache local;
+    PointCache& pc = cache ? *cache : local;
+    if (pc.point != point) {
+      pc.point = ~std::uint64_t{0};  // (not kept if the point throws)
+      pc.scenario = point_scenario(spec, point, false);
+      pc.point = point;
+    }
+    const kpi::Log log = simulate_log(pc.scenario, spec.markets, rep, &rec.events);
     kpi::ScoreOptions so;
     so.kpis = spec.kpis;
     so.params = spec.params;
@@ -257,12 +263,13 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
     for (int w = 0; w < workers; ++w)
       pool.emplace_back([&] {
         tbb::task_arena arena(arena_threads);
+        PointCache cache;
         while (!stop) {
           auto i = queue.pop();
           if (!i) break;
           try {
             TaskRecord r;
-            arena.execute([&] { r = run_task(spec, todo[*i]); });
+            arena.execute([&] { r = run_task(spec, todo[*i], &cache); });
             journal->append(r);
             if (r.failed) ++failed;
             events += r.events;

@@ -443,7 +443,7 @@ std::vector<std::string> point_overrides(const SweepSpec& s, std::uint64_t p) {
 }
 }  // namespace
 
-sim::Scenario point_scenario(const SweepSpec& s, std::uint64_t p) {
+sim::Scenario point_scenario(const SweepSpec& s, std::uint64_t p, bool resolved_text) {
   ConfigNode root = s.base;
   sim::Scenario sc;
   try {
@@ -452,7 +452,7 @@ sim::Scenario point_scenario(const SweepSpec& s, std::uint64_t p) {
   } catch (const ScenarioError& e) {
     point_error(s, p, e);
   }
-  sc.resolved_text = sim::emit_yaml(root);
+  if (resolved_text) sc.resolved_text = sim::emit_yaml(root);
   sc.seed = s.seed;
   return sc;
 }

@@ -51,7 +51,13 @@ kpi::Log simulate_log(const sim::Scenario& scenario, std::uint32_t markets,
 
 // One task, simulated and scored in memory: its record for the journal (failed, with the
 // message, when the scenario or the run throws).
-TaskRecord run_task(const SweepSpec& spec, std::uint64_t task);
+// The last point's scenario, kept by a worker: the replications of a point (consecutive tasks)
+// resolve it once.
+struct PointCache {
+  std::uint64_t point = ~std::uint64_t{0};
+  sim::Scenario scenario;
+};
+TaskRecord run_task(const SweepSpec& spec, std::uint64_t task, PointCache* cache = nullptr);
 
 // The header every journal of this sweep carries.
 JournalHeader journal_header(const SweepSpec& spec);

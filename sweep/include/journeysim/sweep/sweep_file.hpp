@@ -53,7 +53,9 @@ void check_points(const SweepSpec& spec);
 
 // The scenario of one point: the base tree with the point's factor values applied, the sweep's
 // seed. Throws sim::ScenarioError.
-sim::Scenario point_scenario(const SweepSpec& spec, std::uint64_t point);
+// `resolved_text`: also fill Scenario::resolved_text (emit_yaml: a task scored in memory needs
+// none, and emitting it was almost half of a small task's instructions).
+sim::Scenario point_scenario(const SweepSpec& spec, std::uint64_t point, bool resolved_text = true);
 
 // "agents=4, response_hours=2.5" (for messages).
 std::string point_label(const SweepSpec& spec, std::uint64_t point);
