@@ -177,7 +177,9 @@ ExecSummary run_sweep(const SweepSpec& spec, const ExecOptions& o) {
   if (rank == 0) {
     try {
       std::filesystem::create_directories(jdir);
-      auto files = journal_files(jdir, prefix);
+      // a whole run owns every journal in the folder (an earlier sliced run's parts count as
+      // done); a part only its own (the other array tasks may be writing theirs)
+      auto files = o.part_count == 1 ? journal_files(jdir) : journal_files(jdir, prefix);
       if (!files.empty() && o.restart) {
         for (const auto& f : files) std::filesystem::remove(f);  // this part's only
         files.clear();
