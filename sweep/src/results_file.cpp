@@ -302,11 +302,7 @@ FinaliseSummary write_results(const SweepSpec& spec, const std::vector<std::stri
       namespace fs = std::filesystem;
       h5::write_string(meta, "sweep_file", fs::path(spec.path).filename().string(), ctx);
       h5::write_string(meta, "sweep_text", spec.text, ctx);
-      h5::write_string(meta, "scenario_path",
-                       fs::path(spec.scenario_path)
-                           .lexically_relative(fs::path(spec.path).parent_path())
-                           .string(),
-                       ctx);
+      h5::write_string(meta, "scenario_path", spec.scenario_given, ctx);
       h5::write_string(meta, "base_scenario", spec.base_text, ctx);
       h5::write_string(meta, "points_text", spec.points_text, ctx);
       h5::write_string(meta, "design", design_name(spec.design.kind), ctx);

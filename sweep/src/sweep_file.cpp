@@ -244,7 +244,8 @@ SweepSpec load_sweep(const std::string& path) {
   if (const ConfigNode* n = k.get("description"))
     s.description = scalar_text(*n, "description", "a text");
   const ConfigNode& sc = k.need("scenario");
-  s.scenario_path = (dir / scalar_text(sc, "scenario", "the path of a scenario file")).string();
+  s.scenario_given = scalar_text(sc, "scenario", "the path of a scenario file");
+  s.scenario_path = (dir / s.scenario_given).string();
   if (!std::filesystem::is_regular_file(s.scenario_path))
     throw ScenarioError(sc.pos, "scenario",
                         "scenario file '" + s.scenario_path + "' does not exist" +

@@ -101,7 +101,9 @@ mpi)
   ;;
 slurm)
   S=$(small_sweep sl 400 2)
-  "$BIN" -q sweep "$S" -o "$WORK/ref.h5" --threads 2 || fail "reference run"
+  # the reference from the sweep's folder by a relative name, the parts by an absolute one: the
+  # results must not depend on how the path was spelled
+  (cd "$WORK" && "$BIN" -q sweep sl.yaml -o ref.h5 --threads 2) || fail "reference run"
   "$BIN" sweep "$S" --emit-slurm "$WORK/slurm" --array-parts 4 --throttle 2 --cpus-per-task 1 --time 00:10:00 \
     >"$WORK/emit.txt" || fail "--emit-slurm"
   script="$WORK/slurm/sweep.sbatch"

@@ -22,6 +22,7 @@ struct SweepSpec {
   std::string text;  // its text, recorded in the results
   std::string name, description;
   std::string scenario_path;  // the base scenario (relative paths: to the sweep file)
+  std::string scenario_given;  // the `scenario:` value as the sweep file writes it
   std::uint64_t seed = 0;     // the sweep's seed (default: the base scenario's)
   std::uint32_t replications = 1;
   std::uint32_t markets = 1;
