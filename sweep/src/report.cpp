@@ -95,32 +95,9 @@ svg::Ticks stable_ticks(double lo, double hi, int target) {
 // A small SVG writer for the charts svg.hpp has no type for (grouped horizontal bars with CI
 // whiskers, a labelled scatter), with the classes of the report's CSS.
 
-// Text width in px (per-character advances of DejaVu Sans, as svg.cpp estimates them).
-double text_width(std::string_view s, double font = 12) {
-  double w = 0;
-  for (unsigned char c : s) {
-    if ((c & 0xC0) == 0x80) continue;
-    double a = 0.62;
-    if (c >= 0x80)
-      a = 0.86;
-    else if (std::string_view(" .,:;'|!ijlI[]()-/").find(static_cast<char>(c)) !=
-             std::string_view::npos)
-      a = 0.34;
-    else if (c == 'f' || c == 't' || c == 'r')
-      a = 0.42;
-    else if (c >= '0' && c <= '9')
-      a = 0.64;
-    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@')
-      a = 0.96;
-    else if (c >= 'A' && c <= 'Z')
-      a = 0.72;
-    else if (c == '+' || c == '=' || c == '<' || c == '>' || c == '~')
-      a = 0.84;
-    w += a;
-  }
-  return w * font;
-}
+using svg::text_width;  // the charts' one estimate of text width (analysis/src/svg.cpp)
 
+// Cut to max_px with "…" (the sweep charts' ellipsis; svg::truncate appends "...").
 std::string truncate(const std::string& s, double max_px, double font = 12) {
   if (text_width(s, font) <= max_px) return s;
   std::string out;
