@@ -1,5 +1,5 @@
 // Baseline packs (scenarios/baselines/*.yaml) and benchmarking against them: every shipped pack
-// loads and traces each figure to a row of ../shared/data/industry_baselines.tsv; positions,
+// loads and traces each figure to a row of data/industry_baselines.tsv; positions,
 // bands, verdicts and distances are checked by hand; broken packs give file:line:col errors.
 #include <gtest/gtest.h>
 #include <unistd.h>

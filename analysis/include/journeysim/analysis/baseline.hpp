@@ -42,7 +42,7 @@ struct Figure {
   std::vector<std::pair<std::string, double>> quantiles;  // ("p25", 0.03), ... increasing
   double value = 0, tolerance = 0;                        // point; average (value only)
   int year = 0;            // year of the data or publication the source states; 0 = undated
-  std::string source;      // citation (as in ../shared/data/industry_baselines.tsv + study)
+  std::string source;      // citation (as in data/industry_baselines.tsv + study)
   std::string confidence;  // high, medium or low (from the TSV)
   std::string note;        // conversions and caveats
   sim::SourcePos pos;      // where the figure is in the pack (file:line:col)
