@@ -499,16 +499,7 @@ CalSpec load_calibration(const std::string& path) {
   }
   // a parameter the scenario takes in whole numbers only (a team's agents) is rounded (found by
   // offering it a fraction, as sweeps do)
-  for (auto& p : s.parameters) {
-    const double frac = std::floor(0.5 * (p.lo + p.hi)) + 0.5;
-    try {
-      ConfigNode t = s.base;
-      sim::apply_override(t, p.path + "=" + fmt(frac));
-      sim::parse_scenario(t);
-    } catch (const ScenarioError& e) {
-      if (std::string(e.what()).find("whole number") != std::string::npos) p.integer = true;
-    }
-  }
+  for (auto& p : s.parameters) p.integer = takes_whole_numbers(s.base, p.path, p.lo, p.hi);
   for (std::size_t i = 0; i < s.parameters.size(); ++i) {
     const Parameter& p = s.parameters[i];
     for (double v : {p.lo, p.hi, p.start}) {

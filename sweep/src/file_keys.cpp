@@ -158,6 +158,20 @@ BaseScenario load_base_scenario(const std::string& path, std::optional<double> c
   return b;
 }
 
+bool takes_whole_numbers(const ConfigNode& base, const std::string& path, double lo, double hi) {
+  std::ostringstream frac;
+  frac.precision(15);
+  frac << std::floor(0.5 * (lo + hi)) + 0.5;
+  try {
+    ConfigNode t = base;
+    sim::apply_override(t, path + "=" + frac.str());
+    sim::parse_scenario(t);
+  } catch (const ScenarioError& e) {
+    return std::string(e.what()).find("whole number") != std::string::npos;
+  }
+  return false;
+}
+
 std::uint64_t fnv1a(std::uint64_t h, const std::string& s) {
   for (unsigned char c : s) {
     h ^= c;

@@ -369,10 +369,7 @@ SweepSpec load_sweep(const std::string& path) {
     const std::string probe =
         f.path + "=" + value_text(f, factor_value(f, f.kind == Factor::Kind::range ? 0.5 : 0.0));
     if (f.kind == Factor::Kind::range && !root.find("factors")->seq[i].find("integer")) {
-      const double mid = 0.5 * (f.lo + f.hi);
-      const double frac = std::floor(mid) + 0.5;
-      if (auto e = try_point(s.base, {f.path + "=" + fmt(frac)});
-          e && std::string(e->what()).find("whole number") != std::string::npos) {
+      if (takes_whole_numbers(s.base, f.path, f.lo, f.hi)) {
         f.integer = true;
         if (std::ceil(f.lo) > std::floor(f.hi))
           throw ScenarioError(

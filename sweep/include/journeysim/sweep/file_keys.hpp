@@ -56,6 +56,12 @@ BaseScenario load_base_scenario(const std::string& path, std::optional<double> c
                                 std::optional<double> days, const std::vector<std::string>& sets,
                                 const sim::SourcePos& set_pos);
 
+// Whether the scenario takes only whole numbers at `path` (a team's agents): it is offered a
+// fraction in the middle of [lo, hi] and refuses it as "a whole number". Sweep factors and
+// calibration parameters there are rounded.
+bool takes_whole_numbers(const sim::ConfigNode& base, const std::string& path, double lo,
+                         double hi);
+
 // FNV-1a over s, continuing from h (then a separator byte).
 std::uint64_t fnv1a(std::uint64_t h, const std::string& s);
 inline constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ull;
