@@ -965,7 +965,11 @@ std::string main_effect_charts(const Ctx& c) {
   const bool sampled =
       c.r.design.kind != DesignKind::full_factorial && c.r.design.kind != DesignKind::points;
   s += "<p class=\"meta\">The mean of the point means of " + escape(c.info.name) + " at each " +
-       (sampled ? "level (or, for a range factor, each fifth of its range)" : "level") +
+       (!sampled ? std::string("level")
+        : c.r.design.kind == DesignKind::morris
+            ? "level (for a range factor, each of the Morris grid's " +
+                  std::to_string(c.r.design.morris_levels) + " levels)"
+            : std::string("level (or, for a range factor, each fifth of its range)")) +
        " of a factor, over all the other factors' values; one y scale for all factors. Factors in "
        "order of importance.</p>\n<div class=\"grid2\">\n";
   std::string y_label = c.info.name + (c.info.unit.empty() ? "" : " (" + c.info.unit + ")");
