@@ -240,6 +240,7 @@ CalSpec load_calibration(const std::string& path) {
   }
   const ConfigNode root = sim::parse_yaml_string(s.text, path);
   Keys k(root, "");
+  refuse_scenario_file(root, "calibration file", "docs/calibration.md");
   const ConfigNode& fv = k.need("format_version");
   if (whole(fv, "format_version", 0, 1e9) != kCalibrationFormatVersion)
     throw ScenarioError(fv.pos, "format_version",

@@ -158,6 +158,15 @@ BaseScenario load_base_scenario(const std::string& path, std::optional<double> c
   return b;
 }
 
+void refuse_scenario_file(const ConfigNode& root, const std::string& what, const std::string& doc) {
+  if (root.find("scenario")) return;
+  for (const char* k : {"channels", "horizon_days", "plans", "extends"})
+    if (const ConfigNode* c = root.find(k))
+      throw ScenarioError(c->key_pos, k,
+                          "this looks like a scenario file, not a " + what + " (" + doc + "): a " +
+                              what + " names its scenario with `scenario: PATH`");
+}
+
 bool takes_whole_numbers(const ConfigNode& base, const std::string& path, double lo, double hi) {
   std::ostringstream frac;
   frac.precision(15);

@@ -232,6 +232,7 @@ SweepSpec load_sweep(const std::string& path) {
   if (root.kind != ConfigNode::Kind::Map)
     throw ScenarioError(root.pos, "", "expected a map of sweep keys, found " + root.kind_name());
   Keys k(root, "");
+  refuse_scenario_file(root, "sweep file", "docs/sweeps.md");
   const ConfigNode& fv = k.need("format_version");
   if (whole(fv, "format_version", 0, 1e9) != kSweepFormatVersion)
     throw ScenarioError(fv.pos, "format_version",

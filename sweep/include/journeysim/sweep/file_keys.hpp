@@ -56,6 +56,12 @@ BaseScenario load_base_scenario(const std::string& path, std::optional<double> c
                                 std::optional<double> days, const std::vector<std::string>& sets,
                                 const sim::SourcePos& set_pos);
 
+// Refuses a scenario file given where a sweep or calibration file (`what`) is expected: its
+// top-level keys (channels, horizon_days, ...) say so, and "scenario: required key is missing"
+// alone would not.
+void refuse_scenario_file(const sim::ConfigNode& root, const std::string& what,
+                          const std::string& doc);
+
 // Whether the scenario takes only whole numbers at `path` (a team's agents): it is offered a
 // fraction in the middle of [lo, hi] and refuses it as "a whole number". Sweep factors and
 // calibration parameters there are rounded.
