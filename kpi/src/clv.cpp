@@ -139,10 +139,37 @@ double log_likelihood(const BgNbdParams& p, const RfmData& d) {
   return summed_log_likelihood(p, d);
 }
 
+// The summed BG/NBD log-likelihood of the patterns, with the terms that depend on x alone
+// computed once per x (the patterns are sorted by x): the lgamma calls were most of a fit on
+// many customers. Bit-identical to summing log_likelihood(p, x, t_x, T): the same operations
+// in the same order.
+auto bgnbd_pattern_log_likelihood(const Patterns& pt) {
+  return [&pt](const BgNbdParams& p) {
+    const auto [r, alpha, a, b] = p;
+    const double lr = std::lgamma(r), ra = r * std::log(alpha), lab = std::lgamma(a + b),
+                 lb = std::lgamma(b), la = std::log(a);
+    double s = 0, cx = -1, a12 = 0, la_b = 0;
+    for (std::size_t i = 0; i < pt.x.size(); ++i) {
+      const double x = pt.x[i];
+      if (x != cx) {
+        cx = x;
+        const double a1 = std::lgamma(r + x) - lr + ra;
+        const double a2 = lab + std::lgamma(b + x) - lb - std::lgamma(a + b + x);
+        a12 = a1 + a2;
+        la_b = x > 0 ? la - std::log(b + x - 1) : 0;
+      }
+      const double a3 = -(r + x) * std::log(alpha + pt.T[i]);
+      const double a4 = x > 0 ? la_b - (r + x) * std::log(alpha + pt.t_x[i]) : kNegInf;
+      s += pt.w[i] * (a12 + log_add_exp(a3, a4));
+    }
+    return s;
+  };
+}
+
 FitResult<BgNbdParams> fit_bgnbd(const RfmData& data, const FitOptions& options) {
   data.validate();
   const Patterns pt = compress(data);
-  auto ll = pattern_log_likelihood<BgNbdParams>(pt);
+  auto ll = bgnbd_pattern_log_likelihood(pt);
   const double mt = std::max(mean_of(pt.T, pt.w), 1e-3);
   return fit_positive<BgNbdParams>(
       4,

@@ -227,6 +227,8 @@ class Market {
         transitions_by_event_[s.transitions[i].on_event].push_back(i);
   }
 
+  void set_snapshot_day(double day) { snapshot_day_ = day; }
+
   void run(EventSink& sink, RunStats& stats, const std::function<void(double)>& progress) {
     const double epoch = s_.epoch_days;
     int next_day = 0;
@@ -288,6 +290,10 @@ class Market {
       // 4. shared resources, in a deterministic order
       serve_requests(requests, e + 1);
       create_referred(referrals, e + 1);
+      // 5. the latent state at the snapshot: every event up to t1 has been simulated, none after
+      if (snapshot_day_ >= 0 && truth_.empty() &&
+          (t1 >= snapshot_day_ - 1e-9 || e + 1 == n_epochs_))
+        take_snapshot(t1);
       if (progress) progress(t1 / s_.horizon_days);
     }
     // customers table
@@ -314,6 +320,7 @@ class Market {
       rows.push_back(r);
     }
     if (!rows.empty()) sink.customers(rows);
+    if (!truth_.empty()) sink.truth(truth_);
     stats.customers += customers_.size();
     stats.peak_live_customers =
         std::max<std::uint64_t>(stats.peak_live_customers, customers_.size());
@@ -1327,6 +1334,44 @@ class Market {
   std::uint64_t run_key_;
   std::uint32_t market_;
   std::uint16_t rep_;
+  // Records every customer's latent state at `day` (an epoch boundary: nothing later simulated).
+  void take_snapshot(double day) {
+    static_assert(static_cast<int>(Phase::gone) == static_cast<int>(CustomerPhase::gone));
+    truth_.reserve(customers_.size());
+    for (std::size_t i = 0; i < customers_.size(); ++i) {
+      const Customer& c = customers_[i];
+      CustomerTruth t;
+      t.id = eventlog::make_customer_id(market_, i);
+      t.market = market_;
+      t.replication = rep_;
+      t.phase = static_cast<CustomerPhase>(c.phase);
+      t.segment = c.segment;
+      t.plan = c.plan;
+      t.seats = c.seats;
+      t.stage = c.stage;
+      t.snapshot_day = day;
+      t.created_day = c.created;
+      const bool paying = c.phase == Phase::paying;
+      t.mrr = paying ? c.mrr : 0.0;
+      t.login_rate_week = live(c) ? 7.0 * login_base_rate(c) : 0.0;
+      if (s_.model == Scenario::Model::non_contractual) {
+        t.purchase_rate_day = c.purchase_rate;
+        t.dropout_p = c.dropout_p;
+        t.spend_mean = c.spend_nu > 0 ? s_.gg_p / c.spend_nu : 0.0;
+        // dropped out: no next purchase was scheduled after the last one
+        t.alive = c.created <= day && c.purchase_rate > 0 && c.next[S_PURCHASE] < kInf;
+      } else {
+        t.alive = paying;
+        t.churn_hazard_month = churn_rate_now(c, day) * kMonth;
+        if (paying && !s_.plans[c.plan].freemium && neighbour_plan(c.plan, +1) >= 0)
+          t.upgrade_rate_month = s_.upgrade_monthly;
+      }
+      truth_.push_back(t);
+    }
+  }
+
+  double snapshot_day_ = -1;
+  std::vector<CustomerTruth> truth_;
   std::int32_t n_epochs_ = 0;
   double season_norm_ = 1;
   std::vector<double> season_table_;
@@ -1358,6 +1403,11 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
                                                   options.threads);
   const std::uint64_t units = static_cast<std::uint64_t>(options.markets) * options.replications;
   auto [u0, u1] = part_units(units, options.part_index, options.part_count);
+  if (options.unit_end > options.unit_begin) {
+    if (options.unit_end > units) throw std::runtime_error("unit range past the run's units");
+    u0 = options.unit_begin;
+    u1 = options.unit_end;
+  }
   RunStats stats;
   auto run_unit = [&](std::uint64_t u, EventSink& out, RunStats& st,
                       const std::function<void(double)>& progress) {
@@ -1365,6 +1415,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     auto market = static_cast<std::uint32_t>(u % options.markets);
     std::uint64_t run_key = mix(mix(scenario.seed, rep), market);
     Market m(scenario, run_key, market, rep);
+    m.set_snapshot_day(options.snapshot_day);
     m.run(out, st, progress);
     ++st.units;
   };
@@ -1392,6 +1443,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     std::vector<std::vector<eventlog::Event>> events;  // the market's blocks, kept as produced
     std::vector<eventlog::CustomerRow> customers;
     std::vector<eventlog::ChannelDayRow> channels;
+    std::vector<CustomerTruth> truth;
   };
   class BufferSink : public EventSink {
    public:
@@ -1407,6 +1459,9 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     }
     void channels(std::span<const eventlog::ChannelDayRow> r) override {
       unit_.channels.insert(unit_.channels.end(), r.begin(), r.end());
+    }
+    void truth(std::span<const CustomerTruth> r) override {
+      unit_.truth.insert(unit_.truth.end(), r.begin(), r.end());
     }
 
    private:
@@ -1446,6 +1501,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
             if (!unit->channels.empty()) sink.channels(unit->channels);
             for (auto& block : unit->events) sink.take_events(std::move(block));
             if (!unit->customers.empty()) sink.customers(unit->customers);
+            if (!unit->truth.empty()) sink.truth(unit->truth);
             const RunStats& st = unit->stats;
             stats.customers += st.customers;
             stats.events += st.events;

@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "journeysim/eventlog/schema.hpp"
@@ -24,8 +25,49 @@ struct RunOptions {
   // Replications first_replication .. first_replication + replications - 1 (a run of replication
   // r is the same whatever the others: its streams are keyed by r).
   std::uint16_t first_replication = 0;
+  // >= 0: each market records its customers' latent state (CustomerTruth) at the first epoch
+  // boundary at or after this day (the horizon's end if none), and hands it to the sink.
+  double snapshot_day = -1;
+  // Units [unit_begin, unit_end) instead of part k/N of them, when unit_end > unit_begin.
+  std::uint64_t unit_begin = 0, unit_end = 0;
   // Called on the driving thread after each epoch: (units done + fraction of current, units).
   std::function<void(double done, double total, std::uint64_t events)> progress;
+};
+
+// A customer's phase in the simulator (CustomerTruth::phase).
+enum class CustomerPhase : std::uint8_t {
+  none,
+  lead,
+  sales_cycle,
+  trial,
+  freemium,
+  paying,
+  churned,
+  lost,
+  gone
+};
+inline constexpr std::array<std::string_view, 9> kCustomerPhaseNames = {
+    "none", "lead", "sales_cycle", "trial", "freemium", "paying", "churned", "lost", "gone"};
+
+// The latent state of one customer at RunOptions::snapshot_day: what the simulator drew or
+// derived, most of it never visible in the events (a dataset's ground truth).
+struct CustomerTruth {
+  std::uint64_t id = 0;
+  std::uint32_t market = 0;
+  std::uint16_t replication = 0;
+  CustomerPhase phase = CustomerPhase::none;
+  bool alive = false;  // paying (subscription); not yet dropped out (non-contractual)
+  std::int32_t segment = 0, plan = -1, seats = 1;
+  std::int32_t stage = -1;        // lifecycle stage (-1 before becoming a customer)
+  double snapshot_day = 0;        // the epoch boundary the state was taken at (days)
+  double created_day = 0;         // arrival (days since the horizon's start)
+  double mrr = 0;                 // monthly recurring revenue in force
+  double login_rate_week = 0;     // base login rate: segment x stage x active effects, per week
+  double churn_hazard_month = 0;  // churn hazard in force (all multipliers), per month
+  double upgrade_rate_month = 0;  // upgrade hazard (0 without a higher plan), per month
+  double purchase_rate_day = 0;   // non-contractual: BG/NBD purchase rate lambda, per day
+  double dropout_p = 0;           // non-contractual: dropout probability after a repeat purchase
+  double spend_mean = 0;          // non-contractual: mean spend per purchase (Gamma-Gamma p/nu)
 };
 
 // Receives the output in order. The default implementation discards (and the engine counts).
@@ -37,6 +79,8 @@ class EventSink {
   virtual void take_events(std::vector<eventlog::Event>&& e) { events(e); }
   virtual void customers(std::span<const eventlog::CustomerRow>) {}
   virtual void channels(std::span<const eventlog::ChannelDayRow>) {}
+  // After a unit's customers: its latent state at RunOptions::snapshot_day (when that is set).
+  virtual void truth(std::span<const CustomerTruth>) {}
 };
 
 struct RunStats {
