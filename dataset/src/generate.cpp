@@ -257,6 +257,9 @@ class DatasetSink : public sim::EventSink {
 
   void close_current() {
     PartitionFiles& p = *current_;
+    std::uint64_t n = 0;
+    for (auto c : p.record.event_counts) n += c;
+    p.record.rows["events"] = n;
     if (p.h5) {
       p.h5->commit();
       const std::string f = path("events", ".h5");
@@ -279,9 +282,6 @@ class DatasetSink : public sim::EventSink {
       done(p.ids[k], "tasks/" + tasks_[k].name);
       done(p.labels[k], "labels/" + tasks_[k].name);
     }
-    std::uint64_t n = 0;
-    for (auto c : p.record.event_counts) n += c;
-    p.record.rows["events"] = n;
     events_ += n;
     customers_ += p.record.rows["customers"];
     records_.push_back(std::move(p.record));
