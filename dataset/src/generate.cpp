@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -482,23 +481,11 @@ std::string now_iso() {
   return eventlog::iso_time(static_cast<std::int64_t>(std::time(nullptr)));
 }
 
-// A scenario loaded from its resolved text (what the release records and regenerates from).
-sim::Scenario scenario_from_text(const std::string& text, const std::string& dir) {
-  fs::path tmp = fs::path(dir) / (".scenario.tmp-" + std::to_string(::getpid()) + ".yaml");
-  {
-    std::ofstream f(tmp);
-    f << text;
-    if (!f) throw std::runtime_error(tmp.string() + ": cannot write");
-  }
-  try {
-    sim::Scenario s = sim::load_scenario(tmp.string());
-    fs::remove(tmp);
-    s.resolved_text = text;
-    return s;
-  } catch (...) {
-    fs::remove(tmp);
-    throw;
-  }
+// A scenario parsed from its resolved text (what the release records and regenerates from).
+sim::Scenario scenario_from_text(const std::string& text, const std::string& what) {
+  sim::Scenario s = sim::parse_scenario(sim::parse_yaml_string(text, what));
+  s.resolved_text = text;
+  return s;
 }
 
 GenerateResult generate_partitions(const sim::Scenario& s, const ScalePlan& plan,
@@ -584,7 +571,7 @@ GenerateResult generate(const std::string& scenario_path, const std::vector<std:
   }
   sim::Scenario scaled = sim::load_scenario(scenario_path, ov);
   fs::create_directories(o.output_dir);
-  sim::Scenario s = scenario_from_text(scaled.resolved_text, o.output_dir);
+  sim::Scenario s = scenario_from_text(scaled.resolved_text, scenario_path);
 
   if (o.part_count == 0 || o.part_index < 1 || o.part_index > o.part_count)
     throw std::invalid_argument("--part: expected k/N with 1 <= k <= N");
@@ -609,7 +596,7 @@ GenerateResult regenerate(const std::string& dir, std::uint32_t first, std::uint
                           const std::string& into, int threads) {
   ReleaseIdentity id = read_identity(dir);
   fs::create_directories(into);
-  sim::Scenario s = scenario_from_text(id.scenario_text, into);
+  sim::Scenario s = scenario_from_text(id.scenario_text, dir + "/manifest.json scenario_text");
   ScalePlan plan = plan_scale(id.base_customers, s.horizon_days, s.epoch_days, id.scale_factor,
                               id.partitions, id.holdout_days_requested);
   GenerateOptions o = options_of(id);

@@ -291,7 +291,7 @@ class Market {
       serve_requests(requests, e + 1);
       create_referred(referrals, e + 1);
       // 5. the latent state at the snapshot: every event up to t1 has been simulated, none after
-      if (snapshot_day_ >= 0 && truth_.empty() &&
+      if (snapshot_day_ >= 0 && snapshot_at_ == kInf &&
           (t1 >= snapshot_day_ - 1e-9 || e + 1 == n_epochs_))
         take_snapshot(t1);
       if (progress) progress(t1 / s_.horizon_days);
@@ -320,7 +320,12 @@ class Market {
       rows.push_back(r);
     }
     if (!rows.empty()) sink.customers(rows);
-    if (!truth_.empty()) sink.truth(truth_);
+    if (!truth_.empty()) {
+      // customers still waiting at the horizon: as they are
+      for (std::size_t i = 0; i < truth_.size(); ++i)
+        if (customers_[i].flags & kSnapshotPending) record_truth(static_cast<std::uint32_t>(i));
+      sink.truth(truth_);
+    }
     stats.customers += customers_.size();
     stats.peak_live_customers =
         std::max<std::uint64_t>(stats.peak_live_customers, customers_.size());
@@ -545,6 +550,7 @@ class Market {
       const bool ag = c.agenda.min_time() < t;
       if (ag) t = c.agenda.min_time();
       if (!(t < end)) break;
+      if ((c.flags & kSnapshotPending) && t >= snapshot_at_) record_truth(idx);
       c.clock = std::max(c.clock, t);
       if (ag) {
         handle_pending(c, o, idx, c.agenda.take_earliest());
@@ -553,6 +559,7 @@ class Market {
         handle_slot(c, o, idx, slot, t);
       }
     }
+    if ((c.flags & kSnapshotPending) && end >= snapshot_at_) record_truth(idx);
     double nxt = kInf;
     for (double x : c.next) nxt = std::min(nxt, x);
     nxt = std::min(nxt, c.agenda.min_time());
@@ -1329,47 +1336,64 @@ class Market {
 
   static constexpr std::uint32_t kLowCsat = 1u << 20;
   static constexpr std::uint32_t kFollowedUp = 1u << 21;
+  // the customer's snapshot row waits for its events before the snapshot (see take_snapshot)
+  static constexpr std::uint32_t kSnapshotPending = 1u << 22;
 
   const Scenario& s_;
   std::uint64_t run_key_;
   std::uint32_t market_;
   std::uint16_t rep_;
-  // Records every customer's latent state at `day` (an epoch boundary: nothing later simulated).
+  // Records every customer's latent state at `day`, an epoch boundary: every event before it
+  // has been simulated, none after it, except for customers with something due before `day`
+  // still waiting (a referred customer created in the last epoch, a team's response scheduled
+  // into the next one): their row is recorded when their next event reaches `day` (advance).
   void take_snapshot(double day) {
     static_assert(static_cast<int>(Phase::gone) == static_cast<int>(CustomerPhase::gone));
-    truth_.reserve(customers_.size());
+    snapshot_at_ = day;
+    truth_.resize(customers_.size());
     for (std::size_t i = 0; i < customers_.size(); ++i) {
-      const Customer& c = customers_[i];
-      CustomerTruth t;
-      t.id = eventlog::make_customer_id(market_, i);
-      t.market = market_;
-      t.replication = rep_;
-      t.phase = static_cast<CustomerPhase>(c.phase);
-      t.segment = c.segment;
-      t.plan = c.plan;
-      t.seats = c.seats;
-      t.stage = c.stage;
-      t.snapshot_day = day;
-      t.created_day = c.created;
-      const bool paying = c.phase == Phase::paying;
-      t.mrr = paying ? c.mrr : 0.0;
-      t.login_rate_week = live(c) ? 7.0 * login_base_rate(c) : 0.0;
-      if (s_.model == Scenario::Model::non_contractual) {
-        t.purchase_rate_day = c.purchase_rate;
-        t.dropout_p = c.dropout_p;
-        t.spend_mean = c.spend_nu > 0 ? s_.gg_p / c.spend_nu : 0.0;
-        // dropped out: no next purchase was scheduled after the last one
-        t.alive = c.created <= day && c.purchase_rate > 0 && c.next[S_PURCHASE] < kInf;
-      } else {
-        t.alive = paying;
-        t.churn_hazard_month = churn_rate_now(c, day) * kMonth;
-        if (paying && !s_.plans[c.plan].freemium && neighbour_plan(c.plan, +1) >= 0)
-          t.upgrade_rate_month = s_.upgrade_monthly;
-      }
-      truth_.push_back(t);
+      Customer& c = customers_[i];
+      double due = c.agenda.min_time();
+      for (double x : c.next) due = std::min(due, x);
+      if (due < day)
+        c.flags |= kSnapshotPending;
+      else
+        record_truth(static_cast<std::uint32_t>(i));
+    }
+  }
+  void record_truth(std::uint32_t i) {
+    Customer& c = customers_[i];
+    c.flags &= ~kSnapshotPending;
+    const double day = snapshot_at_;
+    CustomerTruth& t = truth_[i];
+    t.id = eventlog::make_customer_id(market_, i);
+    t.market = market_;
+    t.replication = rep_;
+    t.phase = static_cast<CustomerPhase>(c.phase);
+    t.segment = c.segment;
+    t.plan = c.plan;
+    t.seats = c.seats;
+    t.stage = c.stage;
+    t.snapshot_day = day;
+    t.created_day = c.created;
+    const bool paying = c.phase == Phase::paying;
+    t.mrr = paying ? c.mrr : 0.0;
+    t.login_rate_week = live(c) ? 7.0 * login_base_rate(c) : 0.0;
+    if (s_.model == Scenario::Model::non_contractual) {
+      t.purchase_rate_day = c.purchase_rate;
+      t.dropout_p = c.dropout_p;
+      t.spend_mean = c.spend_nu > 0 ? s_.gg_p / c.spend_nu : 0.0;
+      // dropped out: no next purchase was scheduled after the last one
+      t.alive = c.created <= day && c.purchase_rate > 0 && c.next[S_PURCHASE] < kInf;
+    } else {
+      t.alive = paying;
+      t.churn_hazard_month = churn_rate_now(c, day) * kMonth;
+      if (paying && !s_.plans[c.plan].freemium && neighbour_plan(c.plan, +1) >= 0)
+        t.upgrade_rate_month = s_.upgrade_monthly;
     }
   }
 
+  double snapshot_at_ = kInf;  // the boundary the snapshot was taken at
   double snapshot_day_ = -1;
   std::vector<CustomerTruth> truth_;
   std::int32_t n_epochs_ = 0;
