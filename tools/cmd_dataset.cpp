@@ -25,6 +25,7 @@ struct State {
   std::string dir;
   std::optional<std::uint32_t> verify_partition;
   bool no_regenerate = false;
+  bool quiet = false;  // -q after `finish` / `verify`
 };
 
 void on_signal(int) {
@@ -96,6 +97,7 @@ const bool registered = journeysim::cli::register_command(
       finish->add_option("dir", st->dir, "The release directory")
           ->required()
           ->check(CLI::ExistingDirectory);
+      finish->add_flag("-q,--quiet", st->quiet, "No output unless something is missing");
       CLI::App* verify = sub.add_subcommand(
           "verify", "Recompute every file's size, rows and SHA-256, and regenerate one partition");
       verify->add_option("dir", st->dir, "The release directory")
@@ -104,17 +106,24 @@ const bool registered = journeysim::cli::register_command(
       verify->add_option("--partition", st->verify_partition,
                          "Partition to regenerate (default: one at random)");
       verify->add_flag("--no-regenerate", st->no_regenerate, "Checksums and counts only");
+      verify->add_flag("-q,--quiet", st->quiet, "Print only the differences");
       verify->add_option("--threads", st->threads, "Worker threads for the regeneration")
           ->check(CLI::Range(0, 4096));
 
       return [st, &g, finish, verify]() -> int {
-        if (finish->parsed()) return print_finish(ds::finish_release(st->dir), st->dir, g.quiet);
+        const bool quiet = g.quiet || st->quiet;
+        if (finish->parsed()) return print_finish(ds::finish_release(st->dir), st->dir, quiet);
         if (verify->parsed()) {
           ds::VerifyOptions o;
           o.partition = st->verify_partition;
           o.regenerate = !st->no_regenerate;
           o.threads = st->threads;
           const auto r = ds::verify_release(st->dir, o);
+          if (quiet) {
+            for (const auto& p : r.problems)
+              std::printf("DIFFERS       %s: %s\n", p.file.c_str(), p.what.c_str());
+            return r.problems.empty() ? 0 : 1;
+          }
           std::printf(
               "checked       %llu files, %.1f MB: size, rows and SHA-256 against "
               "manifest.json\n",

@@ -65,7 +65,9 @@ Labels read_labels(const std::string& dir, const std::string& task, std::uint32_
 std::vector<double> read_predictions(const std::string& path, const std::string& task,
                                      const std::string& kind, const std::string& dataset_id,
                                      const Labels& labels) {
-  CsvText csv(read_text_file(path), path);
+  std::string text = read_text_file(path);
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte-order mark (Excel)
+  CsvText csv(std::move(text), path);
   std::vector<std::string> f;
   // optional comment lines before the header; "# dataset_id: X" is checked
   for (;;) {

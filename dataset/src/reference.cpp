@@ -3,6 +3,9 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
 
 #include "csv_read.hpp"
@@ -42,23 +45,10 @@ void each_row(const std::string& dir, const std::string& table, std::uint32_t pa
   }
 }
 
-void write_predictions(const std::string& dir, const std::string& rel, const std::string& task,
-                       const std::vector<std::uint64_t>& ids, const std::vector<double>& pred,
-                       std::vector<FileRecord>& files) {
-  const fs::path path = fs::path(dir) / rel;
-  fs::create_directories(path.parent_path());
-  GzipWriter w(path.string());
-  w.text() += "customer_id," + task + "\n";
-  for (std::size_t i = 0; i < ids.size(); ++i) {
-    std::string& t = w.text();
-    put_int(t, ids[i]);
-    put_char(t, ',');
-    put_double(t, pred[i]);
-    put_char(t, '\n');
-    w.row_done();
-  }
-  w.commit();
-  files.push_back({rel, "reference/" + task, w.bytes(), w.rows(), w.sha256()});
+Row summary_row(const std::vector<std::string>& f, const CsvText& csv) {
+  if (f.size() != 13) throw std::runtime_error(csv.where() + ": expected 13 fields");
+  return Row{std::stoull(f[0]), num(f[2]),  num(f[3]),   num(f[8]), num(f[9]),
+             num(f[10]),        num(f[11]), f[4] == "1", num(f[12])};
 }
 
 }  // namespace
@@ -66,118 +56,173 @@ void write_predictions(const std::string& dir, const std::string& rel, const std
 std::vector<ReferenceFit> write_reference_predictions(const std::string& dir,
                                                       const ReleaseIdentity& id,
                                                       std::vector<FileRecord>& files) {
-  // the observable summary, by customer
-  std::vector<Row> rows;
-  std::unordered_map<std::uint64_t, std::size_t> at;
+  // Pass 1 over summary/: the models' inputs, kept compact (the fit data, not the rows), so that
+  // memory does not grow with the scale factor beyond a few bytes per customer.
+  std::map<std::tuple<double, double, double>, double> bg_rows;  // (x, t_x, T) in days -> count
+  kpi::RfmData gg_data;                                          // x > 0: (x, mean spend)
+  std::vector<double> km_t;
+  std::vector<std::uint8_t> km_event;
+  double upgrades = 0, exposure = 0;
   each_row(dir, "summary", id.partitions, [&](const std::vector<std::string>& f, CsvText& csv) {
-    if (f.size() != 13) throw std::runtime_error(csv.where() + ": expected 13 fields");
-    Row r{std::stoull(f[0]), num(f[2]),  num(f[3]),   num(f[8]), num(f[9]),
-          num(f[10]),        num(f[11]), f[4] == "1", num(f[12])};
-    at[r.id] = rows.size();
-    rows.push_back(r);
+    const Row r = summary_row(f, csv);
+    if (!std::isnan(r.T)) {
+      // times rounded to whole days so that equal rows are fitted once (applied to exact times)
+      const double T = std::max(1.0, std::round(r.T)), tx = std::min(std::round(r.t_x), T);
+      bg_rows[{r.x, tx, T}] += 1;
+      if (r.x > 0) {
+        gg_data.x.push_back(r.x);
+        gg_data.t_x.push_back(0);
+        gg_data.T.push_back(0);
+        gg_data.monetary.push_back(r.zbar);
+      }
+    }
+    if (!std::isnan(r.converted_day)) {
+      const bool churned = !std::isnan(r.churn_day);
+      const double end = churned ? r.churn_day : id.cut_day;
+      km_t.push_back(end - r.converted_day);
+      km_event.push_back(churned ? 1 : 0);
+      upgrades += r.upgrades;
+      exposure += end - r.converted_day;
+    }
   });
-  // the oracle's columns of the truth table
-  std::unordered_map<std::uint64_t, std::array<double, 4>> oracle;
-  each_row(dir, "truth", id.partitions, [&](const std::vector<std::string>& f, CsvText& csv) {
-    if (f.size() != 19) throw std::runtime_error(csv.where() + ": expected 19 fields");
-    oracle[std::stoull(f[0])] = {num(f[15]), num(f[16]), num(f[17]), num(f[18])};
-  });
-
+  auto has = [&](const char* t) { return std::count(id.tasks.begin(), id.tasks.end(), t) > 0; };
   std::vector<ReferenceFit> fits;
-  const double window = id.holdout_days;
+  char note[400];
   kpi::BgNbdParams bg{};
   kpi::GammaGammaParams gg{};
-  bool bg_fitted = false;
-  for (const std::string& task : id.tasks) {
-    std::vector<std::uint64_t> ids;
-    each_row(dir, "tasks/" + task, id.partitions, [&](const std::vector<std::string>& f, CsvText&) {
-      ids.push_back(std::stoull(f[0]));
-    });
-    std::vector<double> base(ids.size()), orc(ids.size());
-    ReferenceFit fit{task, ""};
-    char note[400];
-    if (task == "purchases_holdout" || task == "spend_holdout") {
-      // BG/NBD (and Gamma-Gamma for spend) on (x, t_x, T) in weeks, as the BTYD literature;
-      // fitted on times rounded to whole days, so that equal rows are fitted once (the fit on
-      // 600,000 customers takes seconds, not minutes), and applied to the exact times
-      if (!bg_fitted) {
-        kpi::RfmData d;
-        for (const Row& r : rows) {
-          if (std::isnan(r.T)) continue;
-          d.x.push_back(r.x);
-          d.T.push_back(std::max(1.0, std::round(r.T)) / 7);
-          d.t_x.push_back(std::min(std::round(r.t_x), std::max(1.0, std::round(r.T))) / 7);
-          d.monetary.push_back(r.x > 0 ? r.zbar : 0);
-        }
-        bg = kpi::fit_bgnbd(d).params;
-        gg = kpi::fit_gamma_gamma(d).params;
-        bg_fitted = true;
-      }
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const Row& r = rows.at(at.at(ids[i]));
-        double e = kpi::conditional_expected_purchases(bg, window / 7, r.x, r.t_x / 7, r.T / 7);
-        base[i] =
-            task == "spend_holdout" ? e * kpi::conditional_expected_spend(gg, r.x, r.zbar) : e;
-        orc[i] = oracle.at(ids[i])[task == "spend_holdout" ? 3 : 2];
-      }
-      std::snprintf(note, sizeof note, "BG/NBD r = %.4g, alpha = %.4g weeks, a = %.4g, b = %.4g",
-                    bg.r, bg.alpha, bg.a, bg.b);
-      fit.baseline_note = note;
-      if (task == "spend_holdout") {
-        std::snprintf(note, sizeof note, "; Gamma-Gamma p = %.4g, q = %.4g, gamma = %.4g", gg.p,
-                      gg.q, gg.gamma);
-        fit.baseline_note += note;
-      }
-    } else if (task == "churn_90d") {
-      // Kaplan-Meier of paying tenure (first conversion to first churn, censored at T_c)
-      std::vector<double> t;
-      std::vector<std::uint8_t> ev;
-      for (const Row& r : rows) {
-        if (std::isnan(r.converted_day)) continue;
-        const bool churned = !std::isnan(r.churn_day);
-        t.push_back((churned ? r.churn_day : id.cut_day) - r.converted_day);
-        ev.push_back(churned ? 1 : 0);
-      }
-      auto km = kpi::kaplan_meier(t, ev);
-      // past the longest tenure, the curve goes on at the hazard of its last 90 days
-      double tmax = 0;
-      for (double v : t) tmax = std::max(tmax, v);
-      const double s_end = km.survival_at(tmax), s_back = km.survival_at(std::max(0.0, tmax - 90));
-      const double tail = s_end > 0 && s_back > 0 ? std::log(s_back / s_end) / 90 : 0;
-      auto S = [&](double a) {
-        return a <= tmax ? km.survival_at(a) : s_end * std::exp(-tail * (a - tmax));
-      };
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        const Row& r = rows.at(at.at(ids[i]));
-        const double a = id.cut_day - r.converted_day, sa = S(a);
-        base[i] = sa > 0 ? std::clamp(1 - S(a + kTaskWindowDays) / sa, 0.0, 1.0) : 1.0;
-        orc[i] = oracle.at(ids[i])[0];
-      }
-      std::snprintf(note, sizeof note,
-                    "Kaplan-Meier on %zu paying tenures (%zu churned); beyond %.0f days the "
-                    "hazard of the last 90 days (%.3g per day)",
-                    t.size(), km.events, tmax, tail);
-      fit.baseline_note = note;
-    } else if (task == "upgrade_90d") {
-      double upgrades = 0, exposure = 0;
-      for (const Row& r : rows) {
-        if (std::isnan(r.converted_day)) continue;
-        upgrades += r.upgrades;
-        exposure += (std::isnan(r.churn_day) ? id.cut_day : r.churn_day) - r.converted_day;
-      }
-      const double rate = exposure > 0 ? upgrades / exposure : 0;
-      for (std::size_t i = 0; i < ids.size(); ++i) {
-        base[i] = -std::expm1(-rate * kTaskWindowDays);
-        orc[i] = oracle.at(ids[i])[1];
-      }
-      std::snprintf(note, sizeof note,
-                    "%.0f upgrades in %.0f paying customer-days before T_c: %.4g per day", upgrades,
-                    exposure, rate);
-      fit.baseline_note = note;
+  if (has("purchases_holdout") || has("spend_holdout")) {
+    kpi::RfmData d;  // BG/NBD in weeks, as the BTYD literature
+    for (const auto& [k, w] : bg_rows) {
+      d.x.push_back(std::get<0>(k));
+      d.t_x.push_back(std::get<1>(k) / 7);
+      d.T.push_back(std::get<2>(k) / 7);
+      d.weight.push_back(w);
     }
-    write_predictions(dir, "reference/" + task + "/baseline.csv.gz", task, ids, base, files);
-    write_predictions(dir, "reference/" + task + "/oracle.csv.gz", task, ids, orc, files);
-    fits.push_back(fit);
+    bg = kpi::fit_bgnbd(d).params;
+    std::snprintf(note, sizeof note, "BG/NBD r = %.4g, alpha = %.4g weeks, a = %.4g, b = %.4g",
+                  bg.r, bg.alpha, bg.a, bg.b);
+    fits.push_back({"purchases_holdout", note});
+    if (has("spend_holdout")) {
+      gg = kpi::fit_gamma_gamma(gg_data).params;
+      std::string n = note;
+      std::snprintf(note, sizeof note, "; Gamma-Gamma p = %.4g, q = %.4g, gamma = %.4g", gg.p, gg.q,
+                    gg.gamma);
+      fits.push_back({"spend_holdout", n + note});
+    }
+  }
+  // Kaplan-Meier of paying tenure; past the longest tenure, the hazard of its last 90 days
+  std::optional<kpi::KmCurve> km;
+  double tmax = 0, s_end = 1, tail = 0;
+  if (has("churn_90d") && !km_t.empty()) {
+    km = kpi::kaplan_meier(km_t, km_event);
+    for (double v : km_t) tmax = std::max(tmax, v);
+    s_end = km->survival_at(tmax);
+    const double s_back = km->survival_at(std::max(0.0, tmax - 90));
+    tail = s_end > 0 && s_back > 0 ? std::log(s_back / s_end) / 90 : 0;
+    std::snprintf(note, sizeof note,
+                  "Kaplan-Meier on %zu paying tenures (%zu churned); beyond %.0f days the hazard "
+                  "of the last 90 days (%.3g per day)",
+                  km_t.size(), km->events, tmax, tail);
+    fits.push_back({"churn_90d", note});
+  }
+  auto S = [&](double a) {
+    return a <= tmax ? km->survival_at(a) : s_end * std::exp(-tail * (a - tmax));
+  };
+  const double up_rate = exposure > 0 ? upgrades / exposure : 0;
+  if (has("upgrade_90d")) {
+    std::snprintf(note, sizeof note,
+                  "%.0f upgrades in %.0f paying customer-days before T_c: %.4g per day", upgrades,
+                  exposure, up_rate);
+    fits.push_back({"upgrade_90d", note});
+  }
+  km_t = {};
+  km_event = {};
+
+  // Pass 2, partition by partition: each task's ids, with the summary and truth rows of the same
+  // partition, give the baseline's and the oracle's predictions, streamed to their files.
+  struct Out {
+    std::unique_ptr<GzipWriter> base, orc;
+    std::string base_rel, orc_rel;
+  };
+  std::map<std::string, Out> out;
+  for (const auto& task : id.tasks) {
+    Out& o = out[task];
+    o.base_rel = "reference/" + task + "/baseline.csv.gz";
+    o.orc_rel = "reference/" + task + "/oracle.csv.gz";
+    fs::create_directories(fs::path(dir) / "reference" / task);
+    o.base = std::make_unique<GzipWriter>((fs::path(dir) / o.base_rel).string());
+    o.orc = std::make_unique<GzipWriter>((fs::path(dir) / o.orc_rel).string());
+    o.base->text() += "customer_id," + task + "\n";
+    o.orc->text() += "customer_id," + task + "\n";
+  }
+  const double window = id.holdout_days;
+  std::vector<std::string> f;
+  for (std::uint32_t p = 1; p <= id.partitions; ++p) {
+    const std::string part = partition_name(p, id.partitions) + ".csv.gz";
+    std::unordered_map<std::uint64_t, Row> rows;
+    std::unordered_map<std::uint64_t, std::array<double, 4>> oracle;
+    {
+      const std::string path = (fs::path(dir) / "summary" / part).string();
+      CsvText csv(read_gzip(path), path);
+      csv.next(f);
+      while (csv.next(f)) {
+        const Row r = summary_row(f, csv);
+        rows[r.id] = r;
+      }
+    }
+    {
+      const std::string path = (fs::path(dir) / "truth" / part).string();
+      CsvText csv(read_gzip(path), path);
+      csv.next(f);
+      while (csv.next(f)) {
+        if (f.size() != 19) throw std::runtime_error(csv.where() + ": expected 19 fields");
+        oracle[std::stoull(f[0])] = {num(f[15]), num(f[16]), num(f[17]), num(f[18])};
+      }
+    }
+    for (const auto& task : id.tasks) {
+      const std::string path = (fs::path(dir) / "tasks" / task / part).string();
+      CsvText csv(read_gzip(path), path);
+      csv.next(f);
+      Out& o = out[task];
+      while (csv.next(f)) {
+        const std::uint64_t cid = std::stoull(f[0]);
+        auto rit = rows.find(cid);
+        auto oit = oracle.find(cid);
+        if (rit == rows.end() || oit == oracle.end())
+          throw std::runtime_error(csv.where() + ": customer " + f[0] +
+                                   " is not in the partition's summary and truth");
+        const Row& r = rit->second;
+        double base = 0, orc = 0;
+        if (task == "purchases_holdout" || task == "spend_holdout") {
+          base = kpi::conditional_expected_purchases(bg, window / 7, r.x, r.t_x / 7, r.T / 7);
+          if (task == "spend_holdout") base *= kpi::conditional_expected_spend(gg, r.x, r.zbar);
+          orc = oit->second[task == "spend_holdout" ? 3 : 2];
+        } else if (task == "churn_90d") {
+          const double a = id.cut_day - r.converted_day, sa = S(a);
+          base = sa > 0 ? std::clamp(1 - S(a + kTaskWindowDays) / sa, 0.0, 1.0) : 1.0;
+          orc = oit->second[0];
+        } else if (task == "upgrade_90d") {
+          base = -std::expm1(-up_rate * kTaskWindowDays);
+          orc = oit->second[1];
+        }
+        for (auto [w, v] : {std::pair{o.base.get(), base}, std::pair{o.orc.get(), orc}}) {
+          std::string& t = w->text();
+          put_int(t, cid);
+          put_char(t, ',');
+          put_double(t, v);
+          put_char(t, '\n');
+          w->row_done();
+        }
+      }
+    }
+  }
+  for (const auto& task : id.tasks) {
+    Out& o = out[task];
+    for (auto [w, rel] :
+         {std::pair{o.base.get(), &o.base_rel}, std::pair{o.orc.get(), &o.orc_rel}}) {
+      w->commit();
+      files.push_back({*rel, "reference/" + task, w->bytes(), w->rows(), w->sha256()});
+    }
   }
   return fits;
 }

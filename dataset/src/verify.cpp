@@ -47,6 +47,10 @@ VerifyResult verify_release(const std::string& dir, const VerifyOptions& o) {
     r.problems.push_back({"manifest.json", std::string("unreadable: ") + e.what()});
     return r;
   }
+  const ReleaseIdentity id = identity_from_json(m.at("generator").at("identity"));
+  if (o.regenerate && o.partition && (*o.partition < 1 || *o.partition > id.partitions))
+    throw std::invalid_argument("--partition: expected 1.." + std::to_string(id.partitions) +
+                                ", found " + std::to_string(*o.partition));
   std::map<std::string, FileRecord> listed;
   for (const auto& fj : m.at("files")) {
     FileRecord f = file_from_json(fj);
@@ -90,13 +94,9 @@ VerifyResult verify_release(const std::string& dir, const VerifyOptions& o) {
   }
   if (!o.regenerate) return r;
   // regenerate one partition and compare its files with the manifest's records
-  const ReleaseIdentity id = identity_from_json(m.at("generator").at("identity"));
   std::uint32_t k;
   if (o.partition) {
     k = *o.partition;
-    if (k < 1 || k > id.partitions)
-      throw std::invalid_argument("--partition: expected 1.." + std::to_string(id.partitions) +
-                                  ", found " + std::to_string(k));
   } else {
     std::mt19937_64 g(o.random_seed
                           ? o.random_seed
