@@ -19,7 +19,7 @@ struct State {
   std::string scenario, output, part = "1/1", format = "hdf5", compression = "deflate:4";
   double scale_factor = 1, holdout_days = 90;
   std::uint32_t partitions = 0;
-  int threads = 0;
+  int threads = 0, gzip_level = 4;
   std::optional<std::uint64_t> seed;
   std::vector<std::string> sets;
   std::string dir;
@@ -82,6 +82,10 @@ const bool registered = journeysim::cli::register_command(
           ->capture_default_str();
       sub.add_option("--compression", st->compression,
                      "HDF5 column filters: deflate[:1..9], lz4 or none")
+          ->capture_default_str();
+      sub.add_option("--gzip-level", st->gzip_level,
+                     "Deflate level of the csv.gz files (1 fastest .. 12 smallest; libdeflate)")
+          ->check(CLI::Range(1, 12))
           ->capture_default_str();
       sub.add_option("--holdout-days", st->holdout_days,
                      "Days after the cut T_c that the labels cover (>= 90)")
@@ -159,6 +163,7 @@ const bool registered = journeysim::cli::register_command(
         o.csv = st->format != "hdf5";
         o.threads = st->threads;
         o.holdout_days = st->holdout_days;
+        o.gzip_level = st->gzip_level;
         o.compression = journeysim::eventlog::parse_compression(st->compression);
         o.output_dir = st->output;
         o.command_line = journeysim::cli::command_line();

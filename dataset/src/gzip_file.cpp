@@ -79,7 +79,7 @@ void GzipWriter::commit() {
     state_->hash.update(buf, k);
     bytes_ += k;
   }
-  bool ok = std::fflush(file_) == 0 && !std::ferror(file_) && ::fsync(fileno(file_)) == 0;
+  bool ok = std::fflush(file_) == 0 && !std::ferror(file_);
   ok = (std::fclose(file_) == 0) && ok;
   file_ = nullptr;
   if (!ok) throw std::runtime_error(path_ + ": write failed (disk full?)");

@@ -150,8 +150,8 @@ std::vector<ReferenceFit> write_reference_predictions(const std::string& dir,
     o.base_rel = "reference/" + task + "/baseline.csv.gz";
     o.orc_rel = "reference/" + task + "/oracle.csv.gz";
     fs::create_directories(fs::path(dir) / "reference" / task);
-    o.base = std::make_unique<GzipWriter>((fs::path(dir) / o.base_rel).string());
-    o.orc = std::make_unique<GzipWriter>((fs::path(dir) / o.orc_rel).string());
+    o.base = std::make_unique<GzipWriter>((fs::path(dir) / o.base_rel).string(), id.gzip_level);
+    o.orc = std::make_unique<GzipWriter>((fs::path(dir) / o.orc_rel).string(), id.gzip_level);
     o.base->text() += "customer_id," + task + "\n";
     o.orc->text() += "customer_id," + task + "\n";
   }

@@ -243,7 +243,8 @@ std::string datasheet(const json& m, const std::vector<ReferenceFit>& fits) {
     << "journeysim dataset SCENARIO.yaml --scale-factor " << id["scale_factor"].dump()
     << " --partitions " << id["partitions"].dump() << " --holdout-days "
     << id["holdout_days_requested"].dump() << " --format " << id["formats"].get<std::string>()
-    << " --compression " << id["compression"].get<std::string>() << " -o DIR\n```\n\n"
+    << " --compression " << id["compression"].get<std::string>() << " --gzip-level "
+    << id["gzip_level"].dump() << " -o DIR\n```\n\n"
     << "(the `customers` key in the text is already each market's size: the plan gives the same "
        "markets from it). Several machines may each run `--part k/N` into one directory; the "
        "last to finish completes the manifest, or run `journeysim dataset finish DIR`.\n";

@@ -107,7 +107,8 @@ std::string canonical_command(const ReleaseIdentity& id) {
          (id.hdf5 && id.csv ? "both"
           : id.hdf5         ? "hdf5"
                             : "csv") +
-         " --compression " + id.compression + " --set seed=" + std::to_string(id.seed);
+         " --compression " + id.compression + " --gzip-level " + std::to_string(id.gzip_level) +
+         " --set seed=" + std::to_string(id.seed);
 }
 
 GenerateOptions options_of(const ReleaseIdentity& id) {

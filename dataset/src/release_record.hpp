@@ -36,7 +36,7 @@ struct ReleaseIdentity {
   std::int64_t start_time = 0;
   bool hdf5 = true, csv = false;
   std::string compression;
-  int gzip_level = 6;
+  int gzip_level = 4;
   std::vector<std::string> tasks;
 };
 

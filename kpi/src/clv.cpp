@@ -377,9 +377,26 @@ FitResult<GammaGammaParams> fit_gamma_gamma(const RfmData& data, const FitOption
     total += w;
   }
   if (total <= 0) throw std::runtime_error("Gamma-Gamma: no customer with repeat purchases");
+  // log(zbar) and log(x) once per row, the lgamma terms once per x (the rows are sorted by x):
+  // the same operations in the same order as log_likelihood(g, x, zbar), bit-identical, and a
+  // fit on 100,000 customers several times faster
+  std::vector<double> log_z(xs.size()), log_x(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    log_z[i] = std::log(zs[i]);
+    log_x[i] = std::log(xs[i]);
+  }
   auto ll = [&](const GammaGammaParams& g) {
-    double s = 0;
-    for (std::size_t i = 0; i < xs.size(); ++i) s += ws[i] * log_likelihood(g, xs[i], zs[i]);
+    const double lq = std::lgamma(g.q), ql = g.q * std::log(g.gamma);
+    double s = 0, cx = -1, head = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      const double px = g.p * xs[i];
+      if (xs[i] != cx) {
+        cx = xs[i];
+        head = std::lgamma(px + g.q) - std::lgamma(px) - lq + ql;
+      }
+      s += ws[i] * (head + (px - 1) * log_z[i] + px * log_x[i] -
+                    (px + g.q) * std::log(g.gamma + xs[i] * zs[i]));
+    }
     return s;
   };
   const double mz = mean_of(zs, ws);
