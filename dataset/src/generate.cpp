@@ -1,5 +1,6 @@
 #include "journeysim/dataset/generate.hpp"
 
+#include <malloc.h>
 #include <tbb/global_control.h>
 #include <unistd.h>
 
@@ -49,73 +50,60 @@ struct Acc {
 };
 
 // The files of one partition, open while its markets are simulated.
-struct PartitionFiles {
-  std::uint32_t index = 0;
-  std::uint32_t market_end = 0;
-  std::unique_ptr<eventlog::EventLogWriter> h5;
-  std::unique_ptr<GzipWriter> events, customers, channels, truth, summary;
-  std::vector<std::unique_ptr<GzipWriter>> ids, labels;  // per task
-  PartitionRecord record;
-  std::vector<eventlog::Event> observable;  // batch for the HDF5 writer
-};
-
-class DatasetSink : public sim::EventSink {
+// Everything one market (a unit) contributes to a release, made on the thread that simulates
+// it: the observable rows cut at T_c, the CSV text compressed into gzip members, the truth,
+// summary, task ids and labels, and the partition record's counts. The release's writer only
+// appends it (DatasetSink::take_unit), so the formatting and compression run in parallel.
+class UnitWork : public sim::EventSink {
  public:
-  DatasetSink(const sim::Scenario& s, const ScalePlan& plan, const eventlog::Metadata& meta,
-              const GenerateOptions& o, std::uint32_t first, std::uint32_t last)
-      : s_(s),
-        plan_(plan),
-        meta_(meta),
-        o_(o),
-        next_partition_(first),
-        last_(last),
-        tasks_(tasks_for(s)) {
-    cut_ts_ = s.start_time + static_cast<std::int64_t>(std::llround(plan.cut_day * 86400.0));
-    window_end_ts_ = cut_ts_ + static_cast<std::int64_t>(std::llround(kTaskWindowDays * 86400.0));
-    holdout_days_ = plan.holdout_days;
+  struct Shared {
+    const sim::Scenario& s;
+    const eventlog::Metadata& meta;
+    const GenerateOptions& o;
+    const std::vector<TaskSpec>& tasks;
+    std::int64_t cut_ts, window_end_ts;
+    double holdout_days;
+  };
+
+  UnitWork(const Shared& sh, std::uint32_t market)
+      : sh_(sh),
+        market_(market),
+        events_text_(sh.o.gzip_level),
+        customers_text_(sh.o.gzip_level),
+        channels_text_(sh.o.gzip_level),
+        truth_text_(sh.o.gzip_level),
+        summary_text_(sh.o.gzip_level) {
+    for (std::size_t k = 0; k < sh.tasks.size(); ++k) {
+      ids_text_.emplace_back(sh.o.gzip_level);
+      labels_text_.emplace_back(sh.o.gzip_level);
+      task_stats_.emplace_back();
+    }
   }
 
   void channels(std::span<const eventlog::ChannelDayRow> rows) override {
     for (const auto& r : rows) {
-      PartitionFiles& p = partition_for(r.market);
-      if (r.day_start >= cut_ts_) continue;
-      if (p.h5) p.h5->append_channels({&r, 1});
-      if (p.channels) {
-        std::string& t = p.channels->text();
-        iso_.put(t, r.day_start);
-        put_char(t, ',');
-        put_int(t, r.market);
-        put_char(t, ',');
-        put_int(t, r.replication);
-        put_char(t, ',');
-        put_field(t, name_of(meta_, "channels", r.channel));
-        put_char(t, ',');
-        put_double(t, r.spend);
-        for (std::int64_t v : {r.impressions, r.clicks, r.engaged, r.leads}) {
-          put_char(t, ',');
-          put_int(t, v);
-        }
-        put_char(t, '\n');
-        p.channels->row_done();
-      }
-      ++p.record.rows["channels"];
+      if (r.day_start >= sh_.cut_ts) continue;
+      if (sh_.o.hdf5) channels_.push_back(r);
+      if (sh_.o.csv) write_channel(r);
+      ++channel_rows_;
     }
   }
 
   void events(std::span<const eventlog::Event> ev) override {
+    std::vector<eventlog::Event> copy(ev.begin(), ev.end());
+    take_events(std::move(copy));
+  }
+
+  void take_events(std::vector<eventlog::Event>&& ev) override {
     if (ev.empty()) return;
-    PartitionFiles* p = &partition_for(ev.front().market);
-    p->observable.clear();
+    std::size_t observable = 0;
     for (const auto& e : ev) {
-      if (e.market >= p->market_end) {
-        flush_observable(*p);
-        p = &partition_for(e.market);
-      }
       const std::uint64_t i = e.customer & kIndexMask;
       if (i >= acc_.size()) acc_.resize(std::max<std::size_t>(i + 1, acc_.size() * 2));
       Acc& a = acc_[i];
-      if (e.time <= cut_ts_) {
-        ++p->record.event_counts[static_cast<std::size_t>(e.type)];
+      if (e.time <= sh_.cut_ts) {
+        ++observable;
+        ++event_counts_[static_cast<std::size_t>(e.type)];
         if (e.type == EventType::purchase) {
           if (a.first_purchase < 0)
             a.first_purchase = e.time;
@@ -126,20 +114,20 @@ class DatasetSink : public sim::EventSink {
         } else if (e.type == EventType::upgrade) {
           ++a.upgrades;
         }
-        if (p->h5) p->observable.push_back(e);
-        if (p->events) write_event(*p, e);
-      } else {
-        if (e.type == EventType::purchase) {
-          ++a.post_purchases;
-          a.post_spend += e.value;
-        } else if (e.type == EventType::churned && a.churn_after < 0) {
-          a.churn_after = e.time;
-        } else if (e.type == EventType::upgrade && a.upgrade_after < 0) {
-          a.upgrade_after = e.time;
-        }
+        if (sh_.o.csv) write_event(e);
+      } else if (e.type == EventType::purchase) {
+        ++a.post_purchases;
+        a.post_spend += e.value;
+      } else if (e.type == EventType::churned && a.churn_after < 0) {
+        a.churn_after = e.time;
+      } else if (e.type == EventType::upgrade && a.upgrade_after < 0) {
+        a.upgrade_after = e.time;
       }
     }
-    flush_observable(*p);
+    if (!sh_.o.hdf5 || observable == 0) return;
+    if (observable < ev.size())  // the epoch at the cut: keep the observable rows only
+      std::erase_if(ev, [&](const eventlog::Event& e) { return e.time > sh_.cut_ts; });
+    blocks_.push_back(std::move(ev));  // whole, without a copy, before the cut
   }
 
   void customers(std::span<const eventlog::CustomerRow> rows) override {
@@ -148,35 +136,318 @@ class DatasetSink : public sim::EventSink {
 
   // The unit's last call: its customers at the cut, truth, summary, task ids and labels.
   void truth(std::span<const sim::CustomerTruth> truth) override {
-    if (truth.empty()) return;
-    PartitionFiles& p = partition_for(truth.front().market);
     // the truth holds the customers that existed at the snapshot (the first ones), the
     // customers table every customer of the horizon
     if (unit_customers_.size() < truth.size())
       throw std::logic_error("dataset: more truth rows than customers");
     if (acc_.size() < truth.size()) acc_.resize(truth.size());
-    std::vector<eventlog::CustomerRow> rows;
     for (std::size_t i = 0; i < unit_customers_.size(); ++i) {
       const eventlog::CustomerRow& r = unit_customers_[i];
-      if (r.created_time > cut_ts_) continue;
+      if (r.created_time > sh_.cut_ts) continue;
       if (i >= truth.size()) throw std::logic_error("dataset: a customer of T_c without truth");
       const sim::CustomerTruth& t = truth[i];
       eventlog::CustomerRow c = r;
-      const bool converted = r.converted_time >= 0 && r.converted_time <= cut_ts_;
+      const bool converted = r.converted_time >= 0 && r.converted_time <= sh_.cut_ts;
       c.converted_time = converted ? r.converted_time : -1;
       c.first_plan = converted ? r.first_plan : -1;
-      c.churn_time = r.churn_time >= 0 && r.churn_time <= cut_ts_ ? r.churn_time : -1;
-      c.end_time = cut_ts_;
+      c.churn_time = r.churn_time >= 0 && r.churn_time <= sh_.cut_ts ? r.churn_time : -1;
+      c.end_time = sh_.cut_ts;
       c.final_stage = t.phase == sim::CustomerPhase::churned ? -1 : t.stage;
       c.final_mrr = t.phase == sim::CustomerPhase::paying ? t.mrr : 0.0;
-      rows.push_back(c);
-      if (p.customers) write_customer(p, c);
-      write_truth_and_tasks(p, c, t, acc_[i]);
+      if (sh_.o.hdf5) customers_.push_back(c);
+      if (sh_.o.csv) write_customer(c);
+      ++customer_rows_;
+      write_truth_and_tasks(c, t, acc_[i]);
     }
-    p.record.rows["customers"] += rows.size();
-    if (p.h5 && !rows.empty()) p.h5->append_customers(rows);
-    unit_customers_.clear();
-    acc_.clear();
+    unit_customers_ = {};
+    acc_ = {};
+  }
+
+  // Seals the text into members (on this unit's thread) before the unit is handed back.
+  void seal() {
+    events_members_ = events_text_.take();
+    customers_members_ = customers_text_.take();
+    channels_members_ = channels_text_.take();
+    truth_members_ = truth_text_.take();
+    summary_members_ = summary_text_.take();
+    for (std::size_t k = 0; k < ids_text_.size(); ++k) {
+      ids_members_.push_back(ids_text_[k].take());
+      labels_members_.push_back(labels_text_[k].take());
+    }
+  }
+
+  std::uint32_t market() const { return market_; }
+
+ private:
+  friend class DatasetSink;
+
+  void write_channel(const eventlog::ChannelDayRow& r) {
+    std::string& t = channels_text_.text();
+    iso_.put(t, r.day_start);
+    put_char(t, ',');
+    put_int(t, r.market);
+    put_char(t, ',');
+    put_int(t, r.replication);
+    put_char(t, ',');
+    put_field(t, name_of(sh_.meta, "channels", r.channel));
+    put_char(t, ',');
+    put_double(t, r.spend);
+    for (std::int64_t v : {r.impressions, r.clicks, r.engaged, r.leads}) {
+      put_char(t, ',');
+      put_int(t, v);
+    }
+    put_char(t, '\n');
+    channels_text_.row_done();
+  }
+
+  void write_event(const eventlog::Event& e) {
+    std::string& t = events_text_.text();
+    iso_.put(t, e.time);
+    put_char(t, ',');
+    put_int(t, e.customer);
+    put_char(t, ',');
+    const auto ti = static_cast<std::size_t>(e.type);
+    put(t, eventlog::kEventTypeNames[ti]);
+    put_char(t, ',');
+    put_int(t, e.arg);
+    put_char(t, ',');
+    const std::string_view ns = eventlog::kEventArgNamespace[ti];
+    if (!ns.empty()) put_field(t, name_of(sh_.meta, std::string(ns).c_str(), e.arg));
+    put_char(t, ',');
+    put_double(t, e.value);
+    put_char(t, ',');
+    put_int(t, e.market);
+    put_char(t, ',');
+    put_int(t, e.replication);
+    put_char(t, '\n');
+    events_text_.row_done();
+  }
+
+  void write_customer(const eventlog::CustomerRow& r) {
+    std::string& t = customers_text_.text();
+    put_int(t, r.id);
+    put_char(t, ',');
+    put_int(t, r.market);
+    put_char(t, ',');
+    put_int(t, r.replication);
+    put_char(t, ',');
+    put_field(t, name_of(sh_.meta, "segments", r.segment));
+    put_char(t, ',');
+    put_field(t, name_of(sh_.meta, "channels", r.channel));
+    put_char(t, ',');
+    if (r.referrer >= 0) put_int(t, r.referrer);
+    for (std::int64_t v : {r.created_time, r.converted_time}) {
+      put_char(t, ',');
+      iso_.put(t, v);
+    }
+    put_char(t, ',');
+    put_field(t, name_of(sh_.meta, "plans", r.first_plan));
+    for (std::int64_t v : {r.churn_time, r.end_time}) {
+      put_char(t, ',');
+      iso_.put(t, v);
+    }
+    put_char(t, ',');
+    put_field(t, name_of(sh_.meta, "stages", r.final_stage));
+    put_char(t, ',');
+    put_double(t, r.final_mrr);
+    put_char(t, '\n');
+    customers_text_.row_done();
+  }
+
+  double days_since_start(std::int64_t ts) const {
+    return static_cast<double>(ts - sh_.s.start_time) / 86400.0;
+  }
+
+  void write_truth_and_tasks(const eventlog::CustomerRow& c, const sim::CustomerTruth& t,
+                             const Acc& a) {
+    const bool nc = sh_.s.model == sim::Scenario::Model::non_contractual;
+    const double nan = std::nan("");
+    // the closed forms of the oracle (docs/datasets.md, "Ground truth")
+    double p_churn = nan, p_upgrade = nan, e_purchases = nan, e_spend = nan;
+    if (nc) {
+      const double w = sh_.holdout_days, lam = t.purchase_rate_day, q = t.dropout_p;
+      e_purchases = !t.alive ? 0.0 : q > 0 ? -std::expm1(-lam * q * w) / q : lam * w;
+      e_spend = e_purchases * t.spend_mean;
+    } else if (t.alive) {
+      const double h = t.churn_hazard_month, u = t.upgrade_rate_month;
+      const double months = kTaskWindowDays / kMonth;
+      p_churn = -std::expm1(-h * months);
+      if (u > 0) p_upgrade = u / (u + h) * -std::expm1(-(u + h) * months);
+    }
+    {
+      std::string& s = truth_text_.text();
+      put_int(s, c.id);
+      put_char(s, ',');
+      put_int(s, c.market);
+      put_char(s, ',');
+      put_int(s, c.replication);
+      put_char(s, ',');
+      put_field(s, name_of(sh_.meta, "segments", t.segment));
+      put_char(s, ',');
+      put(s, sim::kCustomerPhaseNames[static_cast<std::size_t>(t.phase)]);
+      put_char(s, ',');
+      put_int(s, t.alive ? 1 : 0);
+      put_char(s, ',');
+      put_field(s, name_of(sh_.meta, "plans", t.plan));
+      put_char(s, ',');
+      put_int(s, t.seats);
+      for (double v : {t.mrr, t.login_rate_week, t.churn_hazard_month, t.upgrade_rate_month,
+                       nc ? t.purchase_rate_day : nan, nc ? t.dropout_p : nan,
+                       nc ? t.spend_mean : nan, p_churn, p_upgrade, e_purchases, e_spend}) {
+        put_char(s, ',');
+        put_double(s, v);
+      }
+      put_char(s, '\n');
+      truth_text_.row_done();
+    }
+    const bool converted = c.converted_time >= 0;
+    const bool paying = t.phase == sim::CustomerPhase::paying;
+    const std::uint32_t x = a.purchases > 0 ? a.purchases - 1 : 0;
+    {
+      std::string& s = summary_text_.text();
+      put_int(s, c.id);
+      put_char(s, ',');
+      put_double(s, days_since_start(c.created_time));
+      put_char(s, ',');
+      if (converted) put_double(s, days_since_start(c.converted_time));
+      put_char(s, ',');
+      if (c.churn_time >= 0) put_double(s, days_since_start(c.churn_time));
+      put_char(s, ',');
+      put_int(s, paying ? 1 : 0);
+      put_char(s, ',');
+      if (paying) put_field(s, name_of(sh_.meta, "plans", t.plan));
+      put_char(s, ',');
+      put_double(s, c.final_mrr);
+      put_char(s, ',');
+      put_int(s, a.purchases);
+      put_char(s, ',');
+      put_int(s, x);
+      put_char(s, ',');
+      if (a.first_purchase >= 0) {
+        put_double(s, static_cast<double>(a.last_purchase - a.first_purchase) / 86400.0);
+        put_char(s, ',');
+        put_double(s, static_cast<double>(sh_.cut_ts - a.first_purchase) / 86400.0);
+        put_char(s, ',');
+        put_double(s, x > 0 ? a.repeat_spend / x : 0.0);
+      } else {
+        put(s, ",,");
+      }
+      put_char(s, ',');
+      put_int(s, a.upgrades);
+      put_char(s, '\n');
+      summary_text_.row_done();
+    }
+    for (std::size_t k = 0; k < sh_.tasks.size(); ++k) {
+      const std::string& name = sh_.tasks[k].name;
+      double label = 0;
+      if (name == "churn_90d") {
+        if (!paying) continue;
+        label = a.churn_after > sh_.cut_ts && a.churn_after <= sh_.window_end_ts ? 1 : 0;
+      } else if (name == "upgrade_90d") {
+        if (!(paying && t.upgrade_rate_month > 0)) continue;
+        label = a.upgrade_after > sh_.cut_ts && a.upgrade_after <= sh_.window_end_ts ? 1 : 0;
+      } else if (name == "purchases_holdout") {
+        label = a.post_purchases;
+      } else if (name == "spend_holdout") {
+        label = a.post_spend;
+      }
+      std::string& ids = ids_text_[k].text();
+      put_int(ids, c.id);
+      put_char(ids, '\n');
+      ids_text_[k].row_done();
+      std::string& l = labels_text_[k].text();
+      put_int(l, c.id);
+      put_char(l, ',');
+      put_double(l, label);
+      put_char(l, '\n');
+      labels_text_[k].row_done();
+      ++task_stats_[k].rows;
+      task_stats_[k].label_sum += label;
+    }
+  }
+
+  const Shared& sh_;
+  std::uint32_t market_;
+  IsoTime iso_;
+  std::vector<Acc> acc_;
+  std::vector<eventlog::CustomerRow> unit_customers_;
+  // observable rows for the HDF5 partition
+  std::vector<std::vector<eventlog::Event>> blocks_;
+  std::vector<eventlog::CustomerRow> customers_;
+  std::vector<eventlog::ChannelDayRow> channels_;
+  GzipMembers events_text_, customers_text_, channels_text_, truth_text_, summary_text_;
+  std::vector<GzipMembers> ids_text_, labels_text_;
+  std::vector<GzipMember> events_members_, customers_members_, channels_members_, truth_members_,
+      summary_members_;
+  std::vector<std::vector<GzipMember>> ids_members_, labels_members_;
+  std::array<std::uint64_t, eventlog::kEventTypeCount> event_counts_{};
+  std::uint64_t customer_rows_ = 0, channel_rows_ = 0;
+  std::vector<TaskStats> task_stats_;
+};
+
+// The files of one partition, open while its markets are added.
+struct PartitionFiles {
+  std::uint32_t index = 0;
+  std::uint32_t market_end = 0;
+  std::unique_ptr<eventlog::EventLogWriter> h5;
+  std::unique_ptr<GzipWriter> events, customers, channels, truth, summary;
+  std::vector<std::unique_ptr<GzipWriter>> ids, labels;  // per task
+  PartitionRecord record;
+};
+
+// The release's writer: takes the units in market order and appends them to their partition's
+// files, opening and closing partitions as the markets cross their bounds.
+class DatasetSink : public sim::EventSink {
+ public:
+  DatasetSink(const sim::Scenario& s, const ScalePlan& plan, const eventlog::Metadata& meta,
+              const GenerateOptions& o, std::uint32_t first, std::uint32_t last)
+      : plan_(plan),
+        meta_(meta),
+        o_(o),
+        next_partition_(first),
+        last_(last),
+        tasks_(tasks_for(s)),
+        shared_{s, meta, o, tasks_, 0, 0, plan.holdout_days} {
+    shared_.cut_ts = s.start_time + static_cast<std::int64_t>(std::llround(plan.cut_day * 86400.0));
+    shared_.window_end_ts =
+        shared_.cut_ts + static_cast<std::int64_t>(std::llround(kTaskWindowDays * 86400.0));
+  }
+
+  std::unique_ptr<sim::EventSink> unit_sink(std::uint64_t unit) override {
+    // one replication: unit u is market u
+    return std::make_unique<UnitWork>(shared_, static_cast<std::uint32_t>(unit));
+  }
+
+  void take_unit(std::unique_ptr<sim::EventSink> sink) override {
+    auto& w = static_cast<UnitWork&>(*sink);
+    w.seal();
+    PartitionFiles& p = partition_for(w.market());
+    if (p.h5) {
+      if (!w.channels_.empty()) p.h5->append_channels(w.channels_);
+      for (const auto& b : w.blocks_) p.h5->append_events(b);
+      if (!w.customers_.empty()) p.h5->append_customers(w.customers_);
+    }
+    if (p.events) p.events->append(std::move(w.events_members_));
+    if (p.customers) p.customers->append(std::move(w.customers_members_));
+    if (p.channels) p.channels->append(std::move(w.channels_members_));
+    p.truth->append(std::move(w.truth_members_));
+    p.summary->append(std::move(w.summary_members_));
+    for (std::size_t k = 0; k < tasks_.size(); ++k) {
+      p.ids[k]->append(std::move(w.ids_members_[k]));
+      p.labels[k]->append(std::move(w.labels_members_[k]));
+      TaskStats& st = p.record.tasks[tasks_[k].name];
+      st.rows += w.task_stats_[k].rows;
+      st.label_sum += w.task_stats_[k].label_sum;
+    }
+    for (std::size_t t = 0; t < w.event_counts_.size(); ++t)
+      p.record.event_counts[t] += w.event_counts_[t];
+    p.record.rows["customers"] += w.customer_rows_;
+    p.record.rows["channels"] += w.channel_rows_;
+    // The unit's memory goes back to the system: the program keeps freed memory in its malloc
+    // heaps (tools/main.cpp, for speed), and over many units their high-water marks would add
+    // up; trimmed after each unit, the peak stays that of the units in flight at any SF.
+    sink.reset();
+    ::malloc_trim(0);
   }
 
   // Closes the open partition and creates the (empty) files of any left up to `last_`.
@@ -221,6 +492,8 @@ class DatasetSink : public sim::EventSink {
     p.record.index = p.index;
     p.record.market_begin = m0;
     p.record.market_end = m1;
+    p.record.rows["customers"] = 0;
+    p.record.rows["channels"] = 0;
     if (o_.hdf5) {
       fs::create_directories(fs::path(o_.output_dir) / "events");
       eventlog::Metadata m = meta_;
@@ -246,14 +519,6 @@ class DatasetSink : public sim::EventSink {
     }
   }
 
-  void add_file(PartitionFiles& p, const std::string& table, const std::string& file,
-                std::uint64_t rows) {
-    const auto d = sha256_file(file);
-    p.record.files.push_back(
-        {fs::relative(file, o_.output_dir).generic_string(), table, d.bytes, rows, d.sha256});
-    bytes_written_ += d.bytes;
-  }
-
   void close_current() {
     PartitionFiles& p = *current_;
     std::uint64_t n = 0;
@@ -262,12 +527,14 @@ class DatasetSink : public sim::EventSink {
     if (p.h5) {
       p.h5->commit();
       const std::string f = path("events", ".h5");
-      add_file(p, "events", f, p.record.rows["events"]);
+      const auto d = sha256_file(f);
+      p.record.files.push_back(
+          {fs::relative(f, o_.output_dir).generic_string(), "events", d.bytes, n, d.sha256});
+      bytes_written_ += d.bytes;
     }
     auto done = [&](std::unique_ptr<GzipWriter>& w, const std::string& table) {
       if (!w) return;
       w->commit();
-      text_bytes_ += w->text_bytes();
       p.record.files.push_back({fs::relative(w->path(), o_.output_dir).generic_string(), table,
                                 w->bytes(), w->rows(), w->sha256()});
       bytes_written_ += w->bytes();
@@ -287,194 +554,17 @@ class DatasetSink : public sim::EventSink {
     current_.reset();
   }
 
-  void flush_observable(PartitionFiles& p) {
-    if (p.h5 && !p.observable.empty()) p.h5->append_events(p.observable);
-    p.observable.clear();
-  }
-
-  void write_event(PartitionFiles& p, const eventlog::Event& e) {
-    std::string& t = p.events->text();
-    iso_.put(t, e.time);
-    put_char(t, ',');
-    put_int(t, e.customer);
-    put_char(t, ',');
-    const auto ti = static_cast<std::size_t>(e.type);
-    put(t, eventlog::kEventTypeNames[ti]);
-    put_char(t, ',');
-    put_int(t, e.arg);
-    put_char(t, ',');
-    const std::string_view ns = eventlog::kEventArgNamespace[ti];
-    if (!ns.empty()) put_field(t, name_of(meta_, std::string(ns).c_str(), e.arg));
-    put_char(t, ',');
-    put_double(t, e.value);
-    put_char(t, ',');
-    put_int(t, e.market);
-    put_char(t, ',');
-    put_int(t, e.replication);
-    put_char(t, '\n');
-    p.events->row_done();
-  }
-
-  void write_customer(PartitionFiles& p, const eventlog::CustomerRow& r) {
-    std::string& t = p.customers->text();
-    put_int(t, r.id);
-    put_char(t, ',');
-    put_int(t, r.market);
-    put_char(t, ',');
-    put_int(t, r.replication);
-    put_char(t, ',');
-    put_field(t, name_of(meta_, "segments", r.segment));
-    put_char(t, ',');
-    put_field(t, name_of(meta_, "channels", r.channel));
-    put_char(t, ',');
-    if (r.referrer >= 0) put_int(t, r.referrer);
-    for (std::int64_t v : {r.created_time, r.converted_time}) {
-      put_char(t, ',');
-      iso_.put(t, v);
-    }
-    put_char(t, ',');
-    put_field(t, name_of(meta_, "plans", r.first_plan));
-    for (std::int64_t v : {r.churn_time, r.end_time}) {
-      put_char(t, ',');
-      iso_.put(t, v);
-    }
-    put_char(t, ',');
-    put_field(t, name_of(meta_, "stages", r.final_stage));
-    put_char(t, ',');
-    put_double(t, r.final_mrr);
-    put_char(t, '\n');
-    p.customers->row_done();
-  }
-
-  double days_since_start(std::int64_t ts) const {
-    return static_cast<double>(ts - s_.start_time) / 86400.0;
-  }
-
-  void write_truth_and_tasks(PartitionFiles& p, const eventlog::CustomerRow& c,
-                             const sim::CustomerTruth& t, const Acc& a) {
-    const bool nc = s_.model == sim::Scenario::Model::non_contractual;
-    const double nan = std::nan("");
-    // the closed forms of the oracle (docs/datasets.md, "Ground truth")
-    double p_churn = nan, p_upgrade = nan, e_purchases = nan, e_spend = nan;
-    if (nc) {
-      const double w = holdout_days_, lam = t.purchase_rate_day, q = t.dropout_p;
-      e_purchases = !t.alive ? 0.0 : q > 0 ? -std::expm1(-lam * q * w) / q : lam * w;
-      e_spend = e_purchases * t.spend_mean;
-    } else if (t.alive) {
-      const double h = t.churn_hazard_month, u = t.upgrade_rate_month;
-      const double months = kTaskWindowDays / kMonth;
-      p_churn = -std::expm1(-h * months);
-      if (u > 0) p_upgrade = u / (u + h) * -std::expm1(-(u + h) * months);
-    }
-    {
-      std::string& s = p.truth->text();
-      put_int(s, c.id);
-      put_char(s, ',');
-      put_int(s, c.market);
-      put_char(s, ',');
-      put_int(s, c.replication);
-      put_char(s, ',');
-      put_field(s, name_of(meta_, "segments", t.segment));
-      put_char(s, ',');
-      put(s, sim::kCustomerPhaseNames[static_cast<std::size_t>(t.phase)]);
-      put_char(s, ',');
-      put_int(s, t.alive ? 1 : 0);
-      put_char(s, ',');
-      put_field(s, name_of(meta_, "plans", t.plan));
-      put_char(s, ',');
-      put_int(s, t.seats);
-      for (double v : {t.mrr, t.login_rate_week, t.churn_hazard_month, t.upgrade_rate_month,
-                       nc ? t.purchase_rate_day : nan, nc ? t.dropout_p : nan,
-                       nc ? t.spend_mean : nan, p_churn, p_upgrade, e_purchases, e_spend}) {
-        put_char(s, ',');
-        put_double(s, v);
-      }
-      put_char(s, '\n');
-      p.truth->row_done();
-    }
-    const bool converted = c.converted_time >= 0;
-    const bool paying = t.phase == sim::CustomerPhase::paying;
-    const std::uint32_t x = a.purchases > 0 ? a.purchases - 1 : 0;
-    {
-      std::string& s = p.summary->text();
-      put_int(s, c.id);
-      put_char(s, ',');
-      put_double(s, days_since_start(c.created_time));
-      put_char(s, ',');
-      if (converted) put_double(s, days_since_start(c.converted_time));
-      put_char(s, ',');
-      if (c.churn_time >= 0) put_double(s, days_since_start(c.churn_time));
-      put_char(s, ',');
-      put_int(s, paying ? 1 : 0);
-      put_char(s, ',');
-      if (paying) put_field(s, name_of(meta_, "plans", t.plan));
-      put_char(s, ',');
-      put_double(s, c.final_mrr);
-      put_char(s, ',');
-      put_int(s, a.purchases);
-      put_char(s, ',');
-      put_int(s, x);
-      put_char(s, ',');
-      if (a.first_purchase >= 0) {
-        put_double(s, static_cast<double>(a.last_purchase - a.first_purchase) / 86400.0);
-        put_char(s, ',');
-        put_double(s, static_cast<double>(cut_ts_ - a.first_purchase) / 86400.0);
-        put_char(s, ',');
-        put_double(s, x > 0 ? a.repeat_spend / x : 0.0);
-      } else {
-        put(s, ",,");
-      }
-      put_char(s, ',');
-      put_int(s, a.upgrades);
-      put_char(s, '\n');
-      p.summary->row_done();
-    }
-    for (std::size_t k = 0; k < tasks_.size(); ++k) {
-      const std::string& name = tasks_[k].name;
-      double label = 0;
-      if (name == "churn_90d") {
-        if (!paying) continue;
-        label = a.churn_after > cut_ts_ && a.churn_after <= window_end_ts_ ? 1 : 0;
-      } else if (name == "upgrade_90d") {
-        if (!(paying && t.upgrade_rate_month > 0)) continue;
-        label = a.upgrade_after > cut_ts_ && a.upgrade_after <= window_end_ts_ ? 1 : 0;
-      } else if (name == "purchases_holdout") {
-        label = a.post_purchases;
-      } else if (name == "spend_holdout") {
-        label = a.post_spend;
-      }
-      std::string& ids = p.ids[k]->text();
-      put_int(ids, c.id);
-      put_char(ids, '\n');
-      p.ids[k]->row_done();
-      std::string& l = p.labels[k]->text();
-      put_int(l, c.id);
-      put_char(l, ',');
-      put_double(l, label);
-      put_char(l, '\n');
-      p.labels[k]->row_done();
-      TaskStats& st = p.record.tasks[name];
-      ++st.rows;
-      st.label_sum += label;
-    }
-  }
-
-  const sim::Scenario& s_;
   const ScalePlan& plan_;
   const eventlog::Metadata& meta_;
   const GenerateOptions& o_;
   std::uint32_t next_partition_, last_;
   std::vector<TaskSpec> tasks_;
-  std::int64_t cut_ts_ = 0, window_end_ts_ = 0;
-  double holdout_days_ = 0;
+  UnitWork::Shared shared_;
   std::unique_ptr<PartitionFiles> current_;
-  std::vector<Acc> acc_;
-  std::vector<eventlog::CustomerRow> unit_customers_;
   std::vector<PartitionRecord> records_;
-  IsoTime iso_;
 
  public:
-  std::uint64_t events_ = 0, customers_ = 0, bytes_written_ = 0, text_bytes_ = 0;
+  std::uint64_t events_ = 0, customers_ = 0, bytes_written_ = 0;
 };
 
 std::string now_iso() {

@@ -35,6 +35,38 @@ GzipWriter::~GzipWriter() {
   }
 }
 
+GzipMember gzip_member(const std::string& text, int level, std::uint64_t rows) {
+  GzipMember m;
+  m.text_bytes = text.size();
+  m.rows = rows;
+  libdeflate_compressor* c = libdeflate_alloc_compressor(level);
+  if (!c) throw std::bad_alloc();
+  m.bytes.resize(libdeflate_gzip_compress_bound(c, text.size()));
+  const std::size_t k =
+      libdeflate_gzip_compress(c, text.data(), text.size(), m.bytes.data(), m.bytes.size());
+  libdeflate_free_compressor(c);
+  if (k == 0) throw std::runtime_error("gzip compression failed");
+  m.bytes.resize(k);
+  return m;
+}
+
+void GzipWriter::write(const GzipMember& m) {
+  if (std::fwrite(m.bytes.data(), 1, m.bytes.size(), file_) != m.bytes.size())
+    throw std::runtime_error(path_ + ": write failed (disk full?)");
+  state_->hash.update(m.bytes.data(), m.bytes.size());
+  bytes_ += m.bytes.size();
+  text_bytes_ += m.text_bytes;
+}
+
+void GzipWriter::append(std::vector<GzipMember>&& members) {
+  flush();  // the text added before, in order
+  pending_.emplace_back();
+  for (const auto& m : members) {
+    write(m);
+    rows_ += m.rows;
+  }
+}
+
 void GzipWriter::next_member() {
   // a batch of members is compressed at once, in parallel
   if (pending_.size() >= 8) flush();
@@ -58,11 +90,7 @@ void GzipWriter::flush() {
   for (std::size_t i = 0; i < n; ++i) {
     if (pending_[i].empty()) continue;
     if (out[i].empty()) throw std::runtime_error(path_ + ": gzip compression failed");
-    if (std::fwrite(out[i].data(), 1, out[i].size(), file_) != out[i].size())
-      throw std::runtime_error(path_ + ": write failed (disk full?)");
-    state_->hash.update(out[i].data(), out[i].size());
-    bytes_ += out[i].size();
-    text_bytes_ += pending_[i].size();
+    write(GzipMember{std::move(out[i]), pending_[i].size(), 0});
   }
   pending_.clear();
 }

@@ -11,6 +11,45 @@
 
 namespace journeysim::dataset {
 
+// One gzip member, compressed (on any thread) from `text_bytes` bytes of text holding `rows` rows.
+struct GzipMember {
+  std::vector<unsigned char> bytes;
+  std::size_t text_bytes = 0;
+  std::uint64_t rows = 0;
+};
+GzipMember gzip_member(const std::string& text, int level, std::uint64_t rows);
+
+// Text cut into members of about 1 MiB as rows are added, each compressed as it fills: a unit
+// of work compresses its own text, and the file's writer only appends the members.
+class GzipMembers {
+ public:
+  explicit GzipMembers(int level, std::size_t member_bytes = 1 << 20)
+      : level_(level), member_bytes_(member_bytes) {}
+  std::string& text() { return text_; }
+  void row_done() {
+    ++rows_;
+    if (text_.size() >= member_bytes_) seal();
+  }
+  // Compresses what is left and returns every member, in order.
+  std::vector<GzipMember> take() {
+    seal();
+    return std::move(members_);
+  }
+
+ private:
+  void seal() {
+    if (text_.empty()) return;
+    members_.push_back(gzip_member(text_, level_, rows_));
+    text_.clear();
+    rows_ = 0;
+  }
+  int level_;
+  std::size_t member_bytes_;
+  std::string text_;
+  std::uint64_t rows_ = 0;
+  std::vector<GzipMember> members_;
+};
+
 class GzipWriter {
  public:
   // Members hold up to `member_bytes` of text (rows are never split between members).
@@ -25,6 +64,8 @@ class GzipWriter {
     ++rows_;
     if (pending_.back().size() >= member_bytes_) next_member();
   }
+  // Appends members compressed elsewhere, after the text added so far (the header).
+  void append(std::vector<GzipMember>&& members);
   void commit();
 
   const std::string& path() const { return path_; }
@@ -36,6 +77,7 @@ class GzipWriter {
  private:
   void next_member();
   void flush();
+  void write(const GzipMember& m);
   std::string path_, tmp_;
   int level_;
   std::size_t member_bytes_;

@@ -1450,9 +1450,11 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     // one unit: stream it, parallel within the market
     for (std::uint64_t u = u0; u < u1; ++u) {
       const double done = static_cast<double>(u - u0), total = static_cast<double>(u1 - u0);
-      run_unit(u, sink, stats, [&](double frac) {
+      std::unique_ptr<EventSink> own = sink.unit_sink(u);
+      run_unit(u, own ? *own : sink, stats, [&](double frac) {
         if (options.progress) options.progress(done + frac, total, stats.events);
       });
+      if (own) sink.take_unit(std::move(own));
     }
     return stats;
   }
@@ -1468,6 +1470,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     std::vector<eventlog::CustomerRow> customers;
     std::vector<eventlog::ChannelDayRow> channels;
     std::vector<CustomerTruth> truth;
+    std::unique_ptr<EventSink> own;  // the sink's own unit sink, if it has one
   };
   class BufferSink : public EventSink {
    public:
@@ -1510,18 +1513,21 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
                                       live.back()->u = next++;
                                       return live.back().get();
                                     }) &
-          tbb::make_filter<Unit*, Unit*>(tbb::filter_mode::parallel,
-                                         [&](Unit* unit) {
-                                           // one thread per unit: units are the parallelism here;
-                                           // sharing a market's small per-epoch blocks between
-                                           // threads only costs synchronisation
-                                           BufferSink buffer(*unit);
-                                           tbb::task_arena one(1);
-                                           one.execute(
-                                               [&] { run_unit(unit->u, buffer, unit->stats, {}); });
-                                           return unit;
-                                         }) &
+          tbb::make_filter<Unit*, Unit*>(
+              tbb::filter_mode::parallel,
+              [&](Unit* unit) {
+                // one thread per unit: units are the parallelism here;
+                // sharing a market's small per-epoch blocks between
+                // threads only costs synchronisation
+                BufferSink buffer(*unit);
+                unit->own = sink.unit_sink(unit->u);
+                EventSink& out = unit->own ? *unit->own : static_cast<EventSink&>(buffer);
+                tbb::task_arena one(1);
+                one.execute([&] { run_unit(unit->u, out, unit->stats, {}); });
+                return unit;
+              }) &
           tbb::make_filter<Unit*, void>(tbb::filter_mode::serial_in_order, [&](Unit* unit) {
+            if (unit->own) sink.take_unit(std::move(unit->own));
             if (!unit->channels.empty()) sink.channels(unit->channels);
             for (auto& block : unit->events) sink.take_events(std::move(block));
             if (!unit->customers.empty()) sink.customers(unit->customers);

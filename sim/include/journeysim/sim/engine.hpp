@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -81,6 +82,12 @@ class EventSink {
   virtual void channels(std::span<const eventlog::ChannelDayRow>) {}
   // After a unit's customers: its latent state at RunOptions::snapshot_day (when that is set).
   virtual void truth(std::span<const CustomerTruth>) {}
+  // A sink that processes each unit's output on the thread that simulates it: simulate() asks
+  // unit_sink(u) for a sink of unit u (from any thread, concurrently), simulates the unit into
+  // it and hands it back, whole, with take_unit() on one thread in unit order. nullptr (the
+  // default): the unit's output is buffered and replayed to this sink's methods in unit order.
+  virtual std::unique_ptr<EventSink> unit_sink(std::uint64_t /*unit*/) { return nullptr; }
+  virtual void take_unit(std::unique_ptr<EventSink> /*unit*/) {}
 };
 
 struct RunStats {
