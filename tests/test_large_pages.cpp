@@ -10,7 +10,7 @@
 
 namespace {
 
-bool aligned_2mib(const void* p) {
+[[maybe_unused]] bool aligned_2mib(const void* p) {
   return reinterpret_cast<std::uintptr_t>(p) % (std::uintptr_t{1} << 21) == 0;
 }
 

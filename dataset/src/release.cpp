@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 
 #include "journeysim/dataset/tasks.hpp"
 #include "journeysim/eventlog/csv_export.hpp"
@@ -123,6 +124,16 @@ const std::vector<Table>& tables() {
   return t;
 }
 
+// Text in a Markdown table cell: a '|' would end the cell.
+std::string cell(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '|') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string fmt(const char* f, double v) {
   char b[64];
   std::snprintf(b, sizeof b, f, v);
@@ -178,7 +189,7 @@ std::string datasheet(const json& m, const std::vector<ReferenceFit>& fits) {
   for (const auto& t : tables()) {
     if (!m["tables"].contains(t.name)) continue;
     d << "| " << t.name << " | " << thousands(m["tables"][t.name]["rows"].get<std::uint64_t>())
-      << " | " << m["tables"][t.name]["files"].dump() << " | " << t.what << " |\n";
+      << " | " << m["tables"][t.name]["files"].dump() << " | " << cell(t.what) << " |\n";
   }
   d << "\nTasks and labels: `tasks/<task>/` (the customer ids asked about), `labels/<task>/` "
        "(their labels), `reference/<task>/` (baseline and oracle predictions).\n\n";
@@ -186,7 +197,8 @@ std::string datasheet(const json& m, const std::vector<ReferenceFit>& fits) {
     if (!m["tables"].contains(t.name)) continue;
     d << "### " << t.name << "\n\n| column | type | unit | meaning |\n|---|---|---|---|\n";
     for (const auto& c : t.columns)
-      d << "| " << c.name << " | " << c.type << " | " << c.unit << " | " << c.meaning << " |\n";
+      d << "| " << c.name << " | " << cell(c.type) << " | " << cell(c.unit) << " | "
+        << cell(c.meaning) << " |\n";
     d << "\n";
   }
   d << "### Event types (observable, up to T_c)\n\n| type | events |\n|---|---:|\n";
