@@ -42,6 +42,10 @@ void PrintTo(const BrokenCase& c, std::ostream* os) {
 const BrokenCase kCases[] = {
     // YAML itself
     {"syntax_error.yaml", 3, 14, "", "YAML syntax error: illegal map value"},
+    // aliases that expand without end: refused where the expansion goes too far
+    {"self_alias.yaml", 3, 14, "", "nested deeper than 64 levels (a self-referential alias?)"},
+    {"billion_laughs.yaml", 4, 45, "",
+     "expands to more than 1000000 values (aliases nested inside aliases?)"},
     {"duplicate_key.yaml", 6, 1, "horizon_days",
      "duplicate key (each key may appear once in a map)"},
     // unknown keys, with a suggestion
@@ -237,6 +241,28 @@ TEST(SetOverride, BadValueNamesTheSet) {
   EXPECT_STREQ(e.what(),
                "--set churn.monthly_hazard=-1: churn.monthly_hazard: expected a number in [0, inf] "
                "(per month), found -1");
+}
+
+// A self-referential alias in a --set value is refused like one in a file (it overflowed the
+// stack), and so is a scenario path that is not a regular file (it blocked or read forever).
+TEST(SetOverride, SelfReferentialAliasIsRefused) {
+  ScenarioError e = set_error({"description=&r [*r]"});
+  EXPECT_NE(std::string(e.what()).find("a self-referential alias?"), std::string::npos) << e.what();
+}
+
+TEST(ScenarioFile, OnlyARegularFileIsRead) {
+  for (const char* path : {"/dev/zero", "/dev/urandom", "/tmp"}) {
+    try {
+      journeysim::sim::load_scenario(path);
+      ADD_FAILURE() << path << " was read as a scenario";
+    } catch (const ScenarioError& e) {
+      EXPECT_EQ(e.pos().file, path);
+      EXPECT_NE(std::string(e.what()).find(std::string(path) == "/tmp" ? "is a directory"
+                                                                       : "not a regular file"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }
 
 TEST(SetOverride, LaterSetOfTheSameKeyIsTheOneReported) {

@@ -1,7 +1,5 @@
 #include "journeysim/sim/config.hpp"
 
-#include "journeysim/common/text.hpp"
-
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +9,8 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+
+#include "journeysim/common/text.hpp"
 
 namespace journeysim::sim {
 
@@ -26,9 +26,28 @@ std::string format_error(const SourcePos& pos, const std::string& key_path,
   return os.str();
 }
 
-ConfigNode convert(const YAML::Node& n, const std::string& file) {
+// What a scenario's YAML may expand to. Aliases share nodes in the YAML graph but are expanded
+// here, so a few hundred bytes of nested aliases ("billion laughs") could ask for gigabytes, and a
+// self-referential alias (`a: &r [*r]`) for an infinite depth: both are refused, with the node's
+// position. No real scenario comes near (the largest shipped one has about 1,500 nodes, depth 6).
+constexpr int kMaxDepth = 64;
+constexpr std::size_t kMaxNodes = 1'000'000;
+
+struct ConvertBudget {
+  std::size_t nodes = 0;
+};
+
+ConfigNode convert(const YAML::Node& n, const std::string& file, ConvertBudget& budget, int depth) {
   ConfigNode out;
   out.pos = {file, n.Mark().line + 1, n.Mark().column + 1};
+  if (depth > kMaxDepth)
+    throw ScenarioError(
+        out.pos, "",
+        "nested deeper than " + std::to_string(kMaxDepth) + " levels (a self-referential alias?)");
+  if (++budget.nodes > kMaxNodes)
+    throw ScenarioError(out.pos, "",
+                        "expands to more than " + std::to_string(kMaxNodes) +
+                            " values (aliases nested inside aliases?)");
   switch (n.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined:
@@ -41,7 +60,7 @@ ConfigNode convert(const YAML::Node& n, const std::string& file) {
       break;
     case YAML::NodeType::Sequence:
       out.kind = ConfigNode::Kind::Seq;
-      for (const auto& item : n) out.seq.push_back(convert(item, file));
+      for (const auto& item : n) out.seq.push_back(convert(item, file, budget, depth + 1));
       break;
     case YAML::NodeType::Map: {
       out.kind = ConfigNode::Kind::Map;
@@ -53,7 +72,7 @@ ConfigNode convert(const YAML::Node& n, const std::string& file) {
         std::string key = kv.first.Scalar();
         if (!seen.insert(key).second)
           throw ScenarioError(kp, key, "duplicate key (each key may appear once in a map)");
-        ConfigNode child = convert(kv.second, file);
+        ConfigNode child = convert(kv.second, file, budget, depth + 1);
         child.key_pos = kp;
         if (child.kind == ConfigNode::Kind::Null && child.pos.line == 0) child.pos = kp;
         out.map.emplace_back(key, std::move(child));
@@ -217,7 +236,8 @@ std::string ConfigNode::kind_name() const {
 
 ConfigNode parse_yaml_string(const std::string& text, const std::string& name) {
   try {
-    return convert(YAML::Load(text), name);
+    ConvertBudget budget;
+    return convert(YAML::Load(text), name, budget, 0);
   } catch (const YAML::Exception& e) {
     throw ScenarioError({name, e.mark.line + 1, e.mark.column + 1}, "",
                         "YAML syntax error: " + e.msg);
@@ -225,6 +245,20 @@ ConfigNode parse_yaml_string(const std::string& text, const std::string& name) {
 }
 
 ConfigNode parse_yaml_file(const std::string& path) {
+  // only a regular file of a sensible size: /dev/zero, a FIFO or a directory would block or
+  // read until memory runs out
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st))
+    throw ScenarioError({path, 0, 0}, "", "cannot open scenario file (no such file)");
+  if (!std::filesystem::is_regular_file(st))
+    throw ScenarioError({path, 0, 0}, "",
+                        std::filesystem::is_directory(st)
+                            ? "is a directory, not a scenario file"
+                            : "is not a regular file (a device, a FIFO or a socket)");
+  constexpr std::uintmax_t kMaxBytes = std::uintmax_t{16} << 20;
+  if (std::filesystem::file_size(path, ec) > kMaxBytes)
+    throw ScenarioError({path, 0, 0}, "", "larger than 16 MiB: not a scenario file");
   std::ifstream in(path);
   if (!in) throw ScenarioError({path, 0, 0}, "", "cannot open scenario file");
   std::stringstream ss;

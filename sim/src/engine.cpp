@@ -116,6 +116,7 @@ struct ActiveEffect {
 };
 
 constexpr int kPurposes = 32;
+constexpr int kMaxDrainRounds = 100000;
 constexpr int kCounters = 16;
 
 struct Customer {
@@ -229,6 +230,58 @@ class Market {
 
   void set_snapshot_day(double day) { snapshot_day_ = day; }
 
+  // One epoch's customers (bucket e), advanced to t1 in parallel; their requests and referrals
+  // resolved after, scheduled no earlier than epoch `next`.
+  void step(std::int32_t e, double t1, std::int32_t next, EventSink& sink, RunStats& stats) {
+    // 2. advance every customer due in this epoch, in parallel, in fixed blocks
+    std::vector<std::uint32_t> due;
+    due.swap(buckets_[e]);
+    // keep each customer once, and only if this is still its epoch (it may also sit in a
+    // later bucket from an earlier schedule, or twice in this one after being rescheduled)
+    std::erase_if(due, [&](std::uint32_t c) {
+      if (customers_[c].scheduled_epoch != e) return true;
+      customers_[c].scheduled_epoch = -2;  // taken
+      return false;
+    });
+    for (std::uint32_t c : due) customers_[c].scheduled_epoch = -1;
+    constexpr std::size_t kBlock = 256;
+    const std::size_t nblocks = (due.size() + kBlock - 1) / kBlock;
+    // the blocks' buffers are kept from epoch to epoch (allocating them every epoch was a
+    // tenth of the instructions)
+    if (blocks_.size() < nblocks) blocks_.resize(nblocks);
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      BlockOut& o = blocks_[b];
+      o.events.clear();
+      o.requests.clear();
+      o.referrals.clear();
+      o.schedule.clear();
+      o.words = 0;
+    }
+    tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
+      BlockOut& o = blocks_[b];
+      const std::size_t end = std::min(due.size(), (b + 1) * kBlock);
+      for (std::size_t i = b * kBlock; i < end; ++i) advance(due[i], t1, o);
+    });
+    // 3. merge in block order (deterministic whatever the thread count)
+    std::vector<Request>& requests = requests_;
+    std::vector<ReferralArrival>& referrals = referrals_;
+    requests.clear();
+    referrals.clear();
+    for (std::size_t b = 0; b < nblocks; ++b) {
+      BlockOut& o = blocks_[b];
+      for (const auto& ev : o.events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
+      stats.events += o.events.size();
+      if (!o.events.empty()) sink.take_events(std::move(o.events));
+      requests.insert(requests.end(), o.requests.begin(), o.requests.end());
+      referrals.insert(referrals.end(), o.referrals.begin(), o.referrals.end());
+      for (auto [ep, c] : o.schedule) schedule(c, ep, next);
+      stats.random_words += o.words;
+    }
+    // 4. shared resources, in a deterministic order
+    serve_requests(requests, next);
+    create_referred(referrals, next);
+  }
+
   void run(EventSink& sink, RunStats& stats, const std::function<void(double)>& progress) {
     const double epoch = s_.epoch_days;
     int next_day = 0;
@@ -243,58 +296,21 @@ class Market {
         ++next_day;
       }
       if (!channel_rows.empty()) sink.channels(channel_rows);
-      // 2. advance every customer due in this epoch, in parallel, in fixed blocks
-      std::vector<std::uint32_t> due;
-      due.swap(buckets_[e]);
-      // keep each customer once, and only if this is still its epoch (it may also sit in a
-      // later bucket from an earlier schedule, or twice in this one after being rescheduled)
-      std::erase_if(due, [&](std::uint32_t c) {
-        if (customers_[c].scheduled_epoch != e) return true;
-        customers_[c].scheduled_epoch = -2;  // taken
-        return false;
-      });
-      for (std::uint32_t c : due) customers_[c].scheduled_epoch = -1;
-      constexpr std::size_t kBlock = 256;
-      const std::size_t nblocks = (due.size() + kBlock - 1) / kBlock;
-      // the blocks' buffers are kept from epoch to epoch (allocating them every epoch was a
-      // tenth of the instructions)
-      if (blocks_.size() < nblocks) blocks_.resize(nblocks);
-      for (std::size_t b = 0; b < nblocks; ++b) {
-        BlockOut& o = blocks_[b];
-        o.events.clear();
-        o.requests.clear();
-        o.referrals.clear();
-        o.schedule.clear();
-        o.words = 0;
-      }
-      tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
-        BlockOut& o = blocks_[b];
-        const std::size_t end = std::min(due.size(), (b + 1) * kBlock);
-        for (std::size_t i = b * kBlock; i < end; ++i) advance(due[i], t1, o);
-      });
-      // 3. merge in block order (deterministic whatever the thread count)
-      std::vector<Request>& requests = requests_;
-      std::vector<ReferralArrival>& referrals = referrals_;
-      requests.clear();
-      referrals.clear();
-      for (std::size_t b = 0; b < nblocks; ++b) {
-        BlockOut& o = blocks_[b];
-        for (const auto& ev : o.events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
-        stats.events += o.events.size();
-        if (!o.events.empty()) sink.take_events(std::move(o.events));
-        requests.insert(requests.end(), o.requests.begin(), o.requests.end());
-        referrals.insert(referrals.end(), o.referrals.begin(), o.referrals.end());
-        for (auto [ep, c] : o.schedule) schedule(c, ep, e + 1);
-        stats.random_words += o.words;
-      }
-      // 4. shared resources, in a deterministic order
-      serve_requests(requests, e + 1);
-      create_referred(referrals, e + 1);
+      step(e, t1, e + 1, sink, stats);
       // 5. the latent state at the snapshot: every event up to t1 has been simulated, none after
       if (snapshot_day_ >= 0 && snapshot_at_ == kInf &&
           (t1 >= snapshot_day_ - 1e-9 || e + 1 == n_epochs_))
         take_snapshot(t1);
       if (progress) progress(t1 / s_.horizon_days);
+    }
+    // A team's response (and a referred customer's arrival) is simulated in the epoch after the
+    // one that made the request: those of the last epoch are simulated here, in rounds at the
+    // horizon, until no customer has anything due before it. A request whose service would
+    // start at or after the horizon is censored: no response is simulated.
+    for (int round = 0; !buckets_[n_epochs_].empty(); ++round) {
+      if (round == kMaxDrainRounds)
+        throw std::logic_error("the simulation of the horizon's last requests did not end");
+      step(n_epochs_, s_.horizon_days, n_epochs_, sink, stats);
     }
     // customers table
     std::vector<eventlog::CustomerRow> rows;
@@ -387,7 +403,7 @@ class Market {
   // ---- scheduling
   void schedule(std::uint32_t c, std::int32_t epoch, std::int32_t min_epoch) {
     epoch = std::max(epoch, min_epoch);
-    if (epoch >= n_epochs_) return;
+    if (epoch > n_epochs_) return;  // bucket n_epochs_: the rounds at the horizon
     Customer& cu = customers_[c];
     if (cu.scheduled_epoch >= 0 && cu.scheduled_epoch <= epoch) return;
     cu.scheduled_epoch = epoch;
