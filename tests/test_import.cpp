@@ -800,3 +800,30 @@ TEST(ImportRealData, Telco) {
   EXPECT_NEAR(churned["One year"], 0.1127, 5e-5);
   EXPECT_NEAR(churned["Two year"], 0.0283, 5e-5);
 }
+
+// Numbers a customers table can make the program allocate or compute with are bounded (#15): a
+// tenure of 1e9 months exhausted memory and 1e308 was undefined behaviour; "nan" and "inf" are
+// not numbers. Each is an error naming the file, line and column.
+TEST_F(ImportTest, TelcoTenureAndChargesAreBounded) {
+  const std::string header =
+      "customerID,gender,SeniorCitizen,Partner,Dependents,tenure,PhoneService,MultipleLines,"
+      "InternetService,OnlineSecurity,OnlineBackup,DeviceProtection,TechSupport,StreamingTV,"
+      "StreamingMovies,Contract,PaperlessBilling,PaymentMethod,MonthlyCharges,TotalCharges,"
+      "Churn\n";
+  auto row = [](const std::string& id, const std::string& tenure, const std::string& charges) {
+    return id + ",Female,0,Yes,No," + tenure +
+           ",No,No phone service,DSL,No,Yes,No,No,No,No,Month-to-month,Yes,Electronic check," +
+           charges + ",29.85,No\n";
+  };
+  const auto ok = row("0001-AAAAA", "1", "29.85");
+  for (const auto& [tenure, charges, fragment] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"1000000000", "29.85", "is more than 100 years"},
+           {"1e308", "29.85", "is more than 100 years"},
+           {"nan", "29.85", "cannot parse 'nan' as a tenure"},
+           {"1", "nan", "cannot parse 'nan' as a monthly revenue"},
+           {"1", "inf", "cannot parse 'inf' as a monthly revenue"}}) {
+    const std::string path = write("telco.csv", header + ok + row("0002-BBBBB", tenure, charges));
+    expect_error([&] { import_csv(path, load_mapping("telco")); }, {path + ":3:", fragment});
+  }
+}

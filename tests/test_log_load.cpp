@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <limits>
 #include <random>
 #include <string>
 #include <vector>
@@ -150,4 +152,23 @@ TEST(LogLoad, EventOfAnUnknownCustomerIsAnErrorNamingFileRowAndId) {
   f.events[10].replication = 1;
   std::string path = write(f, "unknown_rep.h5");
   EXPECT_THROW(kpi::load_event_log(path), std::runtime_error);
+}
+
+// A value that is not a finite number (a corrupt or hand-built file) is an error naming the file
+// and row: RFM quintiles used to loop forever on NaN (#15), other KPIs to print NaN.
+TEST(LogLoad, NonFiniteValueIsAnErrorNamingFileAndRow) {
+  for (double bad : {std::nan(""), std::numeric_limits<double>::infinity()}) {
+    Fixture f = make(true);
+    f.events[321].value = bad;
+    std::string path = write(f, "nonfinite.h5");
+    try {
+      kpi::load_event_log(path);
+      ADD_FAILURE() << "no error for " << bad;
+    } catch (const std::runtime_error& e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": /events/value is not a finite number"),
+                std::string::npos)
+          << e.what();
+      EXPECT_NE(std::string(e.what()).find("in event row 321"), std::string::npos) << e.what();
+    }
+  }
 }

@@ -694,7 +694,12 @@ class Importer {
   }
   double number(std::size_t r, std::size_t c, const std::string& what) {
     const std::string& s = table_.cell(r, c);
-    if (auto v = parse_double(s)) return *v;
+    if (auto v = parse_double(s)) {
+      if (!std::isfinite(*v))
+        throw RowError{table_.where(r, c) + ": '" + trim(s) + "' is not a finite number (" + what +
+                       ")"};
+      return *v;
+    }
     throw RowError{table_.where(r, c) + ": " +
                    (trim(s).empty() ? "empty value, expected " + what
                                     : "cannot parse '" + s + "' as " + what)};
@@ -910,6 +915,10 @@ class Importer {
         if (tenure < 0)
           throw RowError{table_.where(r, tenure_col) + ": negative tenure '" +
                          trim(table_.cell(r, tenure_col)) + "'"};
+        // a bound no customer table reaches, and what keeps the conversion time in range
+        if (tenure * m_.tenure_unit_days > 36500)
+          throw RowError{table_.where(r, tenure_col) + ": tenure '" +
+                         trim(table_.cell(r, tenure_col)) + "' is more than 100 years"};
         row.converted =
             end - static_cast<std::int64_t>(std::llround(tenure * m_.tenure_unit_days * 86400.0));
         std::string flag = trim(table_.cell(r, churn_col));

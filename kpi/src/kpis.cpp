@@ -966,7 +966,7 @@ std::vector<int> quintiles(const std::vector<double>& v) {
                    [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
   std::vector<int> q(v.size());
   for (std::size_t r = 0; r < idx.size();) {
-    std::size_t e = r;
+    std::size_t e = r + 1;  // at least one: a NaN equals nothing, not even itself
     while (e < idx.size() && v[idx[e]] == v[idx[r]]) ++e;
     int score = 1 + static_cast<int>(5 * (e - 1) / idx.size());
     for (std::size_t k = r; k < e; ++k) q[idx[k]] = std::min(5, score);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
@@ -319,7 +320,7 @@ Log load_event_log(const std::string& path) {
           std::lower_bound(log.offsets.begin(), log.offsets.end() - 1, n * k / parts) -
           log.offsets.begin());
     std::vector<std::array<std::uint64_t, eventlog::kEventTypeCount>> part_counts(parts);
-    std::vector<std::uint64_t> bad_type(parts, n);
+    std::vector<std::uint64_t> bad_type(parts, n), bad_value(parts, n);
     for (std::uint64_t s = 0; s < n; s += block) {
       const std::uint64_t m = std::min(block, n - s);
       r.read_event_column("time", s, m, time.data());
@@ -339,6 +340,10 @@ Log load_event_log(const std::string& path) {
             bad_type[k] = std::min(bad_type[k], s + i);
             continue;
           }
+          if (!std::isfinite(value[i])) {
+            bad_value[k] = std::min(bad_value[k], s + i);
+            continue;
+          }
           ++counts[t];
           const std::uint64_t p = pos[c]++;
           log.time[p] = time[i];
@@ -347,6 +352,12 @@ Log load_event_log(const std::string& path) {
           log.value[p] = value[i];
         }
       });
+      for (std::size_t k = 0; k < parts; ++k)
+        if (bad_value[k] < n)
+          throw std::runtime_error(path + ": /events/value is not a finite number (" +
+                                   std::to_string(value[bad_value[k] - s]) + ") in event row " +
+                                   std::to_string(bad_value[k]) +
+                                   ": a log journeysim writes has none");
       for (std::size_t k = 0; k < parts; ++k)
         if (bad_type[k] < n)
           throw std::runtime_error(path + ": unknown event type " +
