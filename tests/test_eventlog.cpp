@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <random>
 #include <sstream>
 
@@ -480,4 +481,73 @@ TEST(EventLog, IsoTime) {
   EXPECT_EQ(eventlog::iso_time(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(eventlog::iso_time(1767225600 + 3600 + 61), "2026-01-01T01:01:01Z");
   EXPECT_EQ(eventlog::iso_time(-1), "");
+}
+
+// Datasets whose type or shape breaks the contract are errors naming the file, not overflows
+// (#15): /events/type as an enum over uint64 (a heap overflow in every reading command), and
+// /meta/horizon_days as a 2-element array (a stack overflow in the scalar reader).
+TEST(EventLog, DatasetsOfTheWrongTypeOrShapeAreErrors) {
+  auto dir = temp_dir("contract");
+  const std::string good = (dir / "good.h5").string();
+  write_log(small(), good, 2, "none");
+  auto rewrite = [&](const std::string& name, const std::function<void(hid_t)>& edit) {
+    const std::string path = (dir / name).string();
+    fs::copy_file(good, path, fs::copy_options::overwrite_existing);
+    hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    edit(f);
+    H5Fclose(f);
+    return path;
+  };
+  const std::string wide_enum = rewrite("wide_enum.h5", [](hid_t f) {
+    hsize_t n = 0;
+    {
+      hid_t d = H5Dopen2(f, "/events/type", H5P_DEFAULT);
+      hid_t sp = H5Dget_space(d);
+      H5Sget_simple_extent_dims(sp, &n, nullptr);
+      H5Sclose(sp);
+      H5Dclose(d);
+    }
+    H5Ldelete(f, "/events/type", H5P_DEFAULT);
+    hid_t t = H5Tenum_create(H5T_NATIVE_UINT64);
+    for (std::uint64_t v = 0; v < eventlog::kEventTypeCount; ++v)
+      H5Tenum_insert(t, std::string(eventlog::kEventTypeNames[v]).c_str(), &v);
+    hid_t sp = H5Screate_simple(1, &n, nullptr);
+    hid_t d = H5Dcreate2(f, "/events/type", t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<std::uint64_t> zeros(n, 0);
+    H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+    H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(t);
+  });
+  try {
+    eventlog::EventLogReader log(wide_enum);
+    all_events(log);
+    ADD_FAILURE() << "an enum over uint64 was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("wide_enum.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("column type is an enum of 8-byte values, expected 1"),
+              std::string::npos)
+        << e.what();
+  }
+  const std::string array_meta = rewrite("array_meta.h5", [](hid_t f) {
+    H5Ldelete(f, "/meta/horizon_days", H5P_DEFAULT);
+    hsize_t two = 2;
+    hid_t sp = H5Screate_simple(1, &two, nullptr);
+    hid_t d = H5Dcreate2(f, "/meta/horizon_days", H5T_NATIVE_DOUBLE, sp, H5P_DEFAULT, H5P_DEFAULT,
+                         H5P_DEFAULT);
+    const double v[2] = {120, 120};
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+    H5Dclose(d);
+    H5Sclose(sp);
+  });
+  try {
+    eventlog::EventLogReader log(array_meta);
+    ADD_FAILURE() << "a 2-element /meta/horizon_days was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("array_meta.h5"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/meta/horizon_days holds 2 values, expected one"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove_all(dir);
 }

@@ -126,6 +126,17 @@ template <class T>
 T read_scalar(hid_t loc, const std::string& name, hid_t type, const std::string& ctx) {
   Handle ds(check_id(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), ctx, ("open " + name).c_str()),
             H5Dclose);
+  // one value of a number class: a 2-element array read into one value overflowed the stack,
+  // a string or compound one is not a number (#15)
+  Handle space(H5Dget_space(ds), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (n != 1)
+    throw std::runtime_error(ctx + ": /meta/" + name + " holds " + std::to_string(n) +
+                             " values, expected one (docs/event-log.md)");
+  Handle ft(H5Dget_type(ds), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(ft);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT)
+    throw std::runtime_error(ctx + ": /meta/" + name + " is not a number (docs/event-log.md)");
   T v{};
   check(H5Dread(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v), ctx, ("read " + name).c_str());
   return v;

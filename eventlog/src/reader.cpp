@@ -287,6 +287,12 @@ void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t star
   // An enum column (/events/type, over uint8) is read with its own type: HDF5 does not convert
   // enums to integers.
   const bool is_enum = H5Tget_class(ft) == H5T_ENUM;
+  // ... so its values land as they are: an enum over a wider base type than the column's would
+  // write past the buffer (a heap overflow in every reading command, #15)
+  if (is_enum && H5Tget_size(ft) != H5Tget_size(mem_type))
+    throw std::runtime_error(ctx + ": column " + name + " is an enum of " +
+                             std::to_string(H5Tget_size(ft)) + "-byte values, expected " +
+                             std::to_string(H5Tget_size(mem_type)) + " (docs/event-log.md)");
   // fast path: our own layout with the native type in the file, decoded in parallel
   if ((is_enum || H5Tequal(ft, mem_type) > 0) &&
       read_chunks_parallel(ds, H5Tget_size(ft), start, count, dst, ctx))
