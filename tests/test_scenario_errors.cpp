@@ -58,7 +58,14 @@ const BrokenCase kCases[] = {
     {"probability_above_one.yaml", 13, 21, "acquisition.trial_conversion",
      "expected a number in [0, 1] (a probability), found 1.5"},
     {"negative_rate.yaml", 16, 19, "churn.monthly_hazard",
-     "expected a number in [0, inf] (per month), found -0.02"},
+     "expected a number in [0, 1000] (per month), found -0.02"},
+    // rates and multipliers are bounded, and so is their product for logins (#15)
+    {"huge_rate.yaml", 16, 19, "churn.monthly_hazard",
+     "expected a number in [0, 1000] (per month), found 1e300"},
+    {"huge_multiplier.yaml", 9, 36, "segments.all.login_x",
+     "expected a number in [0, 1000] (a multiplier), found 9223372036854775808"},
+    {"login_rate_product.yaml", 18, 20, "behaviour.logins_per_week",
+     "is 2.5e+04 per week; at most 10000"},
     {"format_version_2.yaml", 2, 17, "format_version",
      "unsupported format_version 2 (this build reads 1)"},
     {"close_before_open.yaml", 20, 17, "teams.support.close_hour",
@@ -238,9 +245,10 @@ TEST(SetOverride, BadValueNamesTheSet) {
   EXPECT_EQ(e.pos().file, "--set churn.monthly_hazard=-1");
   EXPECT_EQ(e.pos().line, 0);
   EXPECT_EQ(e.key_path(), "churn.monthly_hazard");
-  EXPECT_STREQ(e.what(),
-               "--set churn.monthly_hazard=-1: churn.monthly_hazard: expected a number in [0, inf] "
-               "(per month), found -1");
+  EXPECT_STREQ(
+      e.what(),
+      "--set churn.monthly_hazard=-1: churn.monthly_hazard: expected a number in [0, 1000] "
+      "(per month), found -1");
 }
 
 // A self-referential alias in a --set value is refused like one in a file (it overflowed the

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <sstream>
@@ -11,6 +12,14 @@
 #include "journeysim/eventlog/schema.hpp"
 
 namespace journeysim::sim {
+
+namespace {
+constexpr double kMaxRate = 1000;        // per the key's unit (week, month)
+constexpr double kMaxMultiplier = 1000;  // `_x` keys
+// logins per week at the most: logins_per_week x the largest segment and stage login_x x every
+// effect's login_x above 1 (a customer's rate when all apply)
+constexpr double kMaxLoginRate = 10000;
+}  // namespace
 
 namespace {
 
@@ -130,11 +139,14 @@ class Obj {
   double prob(const std::string& k, std::optional<double> def) {
     return num(k, def, 0, 1, "a probability");
   }
+  // Rates and multipliers have upper bounds no real scenario reaches (docs/scenario-format.md,
+  // Conventions): a churn hazard of 1e300 per month or a login multiplier of 9e18 made a small
+  // run exhaust memory (#15).
   double rate(const std::string& k, std::optional<double> def, const std::string& unit) {
-    return num(k, def, 0, INFINITY, unit);
+    return num(k, def, 0, kMaxRate, unit);
   }
   double mult(const std::string& k, double def = 1) {
-    return num(k, def, 0, INFINITY, "a multiplier");
+    return num(k, def, 0, kMaxMultiplier, "a multiplier");
   }
   // A number in [lo, hi] without a fractional part.
   double whole(const std::string& k, std::optional<double> def, double lo, double hi) {
@@ -845,6 +857,25 @@ Scenario parse_scenario(const ConfigNode& root) {
     throw ScenarioError(referral_prompt_type->pos, referral_prompt_key,
                         "a referral_prompt playbook needs a channel with 'referral: true' to "
                         "attribute referred customers to");
+  {
+    // each multiplier is bounded, but they multiply: the highest login rate a customer can have
+    double seg = 0, stage = s.stages.empty() ? 1 : 0, effects = 1;
+    for (const auto& g : s.segments) seg = std::max(seg, g.login_x);
+    for (const auto& st : s.stages) stage = std::max(stage, st.login_x);
+    for (const auto& p : s.playbooks) effects *= std::max(1.0, p.effect.login_x);
+    const double peak = s.logins_per_week * seg * stage * effects;
+    if (peak > kMaxLoginRate) {
+      const ConfigNode* b = root.find("behaviour");
+      const ConfigNode* at = b ? b->find("logins_per_week") : nullptr;
+      char text[200];
+      std::snprintf(text, sizeof text,
+                    "the highest login rate a customer can reach (logins_per_week x the largest "
+                    "segment and stage login_x x the playbooks' login_x) is %.3g per week; at "
+                    "most %.0f",
+                    peak, kMaxLoginRate);
+      throw ScenarioError(at ? at->pos : root.pos, "behaviour.logins_per_week", text);
+    }
+  }
   return s;
 }
 
