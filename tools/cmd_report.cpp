@@ -14,6 +14,7 @@
 #include "journeysim/analysis/files.hpp"
 #include "journeysim/analysis/report.hpp"
 #include "journeysim/calibrate/report.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/sweep/analyse.hpp"
 #include "journeysim/sweep/report.hpp"
 #include "journeysim/sweep/results_file.hpp"
@@ -56,6 +57,7 @@ void write_sweep_report(const State& st) {
 
 // A JSON input, parsed (errors name the file).
 nlohmann::json read_json(const std::string& path) {
+  journeysim::common::check_input_file(path, std::uintmax_t{1} << 30, "JSON file");
   std::ifstream in(path, std::ios::binary);
   try {
     return nlohmann::json::parse(in);

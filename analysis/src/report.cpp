@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/kpi/survival.hpp"
 #include "journeysim/kpi/table.hpp"
 #include "journeysim/version.hpp"
@@ -1022,6 +1023,7 @@ ReportInputKind detect_report_input(const std::string& path) {
     throw std::runtime_error(path +
                              ": is a directory, expected an event log (.h5) or a compare "
                              "JSON");
+  common::check_input_file(path, std::uintmax_t{1} << 40, "report input");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(path + ": cannot open: " + std::strerror(errno));
   static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
@@ -1053,6 +1055,7 @@ void write_report(const std::string& input, const std::string& output,
     kpi::Log log = kpi::load_event_log(input);
     html = run_report_html(log, options);
   } else {
+    common::check_input_file(input, std::uintmax_t{1} << 30, "compare JSON");
     std::ifstream in(input, std::ios::binary);
     json c;
     try {

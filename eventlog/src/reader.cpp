@@ -87,6 +87,9 @@ EventLogReader::EventLogReader(const std::string& path)
     : impl_(std::make_unique<Impl>()), path_(path) {
   h5::init_library();
   if (!std::filesystem::exists(path)) throw std::runtime_error(path + ": no such file");
+  // HDF5 would read a device or a FIFO until it blocks or memory runs out
+  if (!std::filesystem::is_regular_file(path))
+    throw std::runtime_error(path + ": not a regular file (a directory, a device or a FIFO)");
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw std::runtime_error(path + ": not an HDF5 file (or truncated)");
   impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

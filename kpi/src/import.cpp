@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/common/text.hpp"
 
 namespace journeysim::kpi {
@@ -562,11 +563,8 @@ ImportMapping parse_mapping(std::string_view yaml_text, const std::string& sourc
 }
 
 ImportMapping load_mapping_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open mapping file '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_mapping(ss.str(), path);
+  return parse_mapping(common::read_input_file(path, std::uintmax_t{1} << 20, "mapping file"),
+                       path);
 }
 
 std::string builtin_mapping_dir() {

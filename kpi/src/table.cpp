@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/common/input_file.hpp"
+
 namespace journeysim::kpi {
 namespace {
 
@@ -179,12 +181,9 @@ std::string list_columns(const std::vector<std::string>& cols) {
 }  // namespace
 
 Table Table::read(const std::string& path, const TableOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open '" + path + "' for reading");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw std::runtime_error("error while reading '" + path + "'");
-  return parse(ss.str(), options, path);
+  // a regular file the table fits in memory with: 16 GiB (the largest real log we import,
+  // Online Retail, is 45 MB)
+  return parse(common::read_input_file(path, std::uintmax_t{16} << 30, "CSV file"), options, path);
 }
 
 Table Table::parse(std::string_view text, const TableOptions& options, std::string source) {

@@ -470,6 +470,9 @@ int SweepResults::kpi_index(const std::string& id) const {
 
 bool is_sweep_results(const std::string& path) {
   h5::init_library();
+  // HDF5 would block on a FIFO or read a device: only a regular file can be one
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
   if (H5Fis_hdf5(path.c_str()) <= 0) return false;
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid() || !exists(file, "meta")) return false;

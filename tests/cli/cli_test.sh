@@ -96,6 +96,21 @@ errors)
   err=$("$BIN" export "$WORK/fake.h5" --csv "$WORK/c" 2>&1) && fail "non-HDF5 accepted"
   grep -q "fake.h5" <<<"$err" || fail "message: $err"
   [ -e "$WORK/x.h5" ] && fail "output written despite errors"
+  # a device, a FIFO or a directory named as input is refused at once (#15: they blocked or read
+  # until memory ran out); `timeout` turns a hang into a failure
+  mkfifo "$WORK/fifo"
+  for input in /dev/zero "$WORK/fifo" "$WORK"; do
+    for cmd in "validate $input" "run $input --discard" "score $input" "score --csv $input --mapping telco" \
+               "benchmark $SRC/scenarios/saas_b2b.yaml --baseline $input" "report $input -o $WORK/r.html" \
+               "survival --csv $input --duration tenure --event Churn=Yes"; do
+      err=$(timeout 20 "$BIN" $cmd 2>&1)
+      rc=$?
+      [ $rc -eq 124 ] && fail "'$cmd' hung"
+      [ $rc -eq 0 ] && fail "'$cmd' accepted"
+      grep -qE "not a regular file|is a directory|is actually a directory" <<<"$err" \
+        || fail "'$cmd': $err"
+    done
+  done
   ;;
 interrupt)
   "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --markets 400 -o "$WORK/big.h5" &
