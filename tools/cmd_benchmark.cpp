@@ -70,7 +70,8 @@ const bool registered = journeysim::cli::register_command(
               ->check(CLI::NonNegativeNumber);
       auto* days = sub.add_option("--days", st->days, "SCENARIO.yaml: horizon in days")
                        ->check(CLI::PositiveNumber);
-      auto* seed = sub.add_option("--seed", st->seed, "SCENARIO.yaml: random seed");
+      auto* seed = sub.add_option("--seed", st->seed, "SCENARIO.yaml: random seed")
+                       ->check(CLI::NonNegativeNumber);
       auto* threads =
           sub.add_option("--threads", st->threads, "SCENARIO.yaml: worker threads (0 = all cores)")
               ->check(CLI::Range(0, 4096));

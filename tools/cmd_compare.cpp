@@ -39,7 +39,8 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--customers", st->customers,
                      "Expected arrivals over the horizon, for every scenario (sets `customers`)");
       sub.add_option("--days", st->days, "Horizon in days for every scenario (sets horizon_days)");
-      sub.add_option("--seed", st->seed, "Random seed (default: the base scenario's seed)");
+      sub.add_option("--seed", st->seed, "Random seed (default: the base scenario's seed)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_option("--kpi", st->kpis, "Comma-separated KPI ids (default: all)");
       sub.add_option("--set", st->sets,
                      "Scenario override key.path=value applied to every scenario (repeatable)");

@@ -93,7 +93,8 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--threads", st->threads,
                      "Worker threads (0 = all cores); files do not depend on it")
           ->check(CLI::Range(0, 4096));
-      sub.add_option("--seed", st->seed, "Random seed (sets `seed`)");
+      sub.add_option("--seed", st->seed, "Random seed (sets `seed`)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_option("--set", st->sets, "Override scenario key.path=value (repeatable)");
 
       CLI::App* finish = sub.add_subcommand(

@@ -1,4 +1,5 @@
 // journeysim run SCENARIO -o OUT.h5: simulate and write an HDF5 event log.
+#include <charconv>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -26,10 +27,12 @@ void on_signal(int) {
   journeysim::sim::g_interrupt = true;
 }
 
+// The value as given, in the shortest text that reads back as the same double: the scenario
+// validates it (--customers 1234.567 was rounded to 1235, --days 36500.4 to the maximum 36500).
 std::string fmt_num(double v) {
   char buf[64];
-  std::snprintf(buf, sizeof buf, v >= 100 ? "%.0f" : "%.3g", v);
-  return buf;
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
 }
 
 const bool registered = journeysim::cli::register_command(
@@ -43,7 +46,8 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--customers", st->customers,
                      "Expected arrivals per market over the horizon (sets `customers`)");
       sub.add_option("--days", st->days, "Horizon in days (sets `horizon_days`)");
-      sub.add_option("--seed", st->seed, "Random seed (sets `seed`)");
+      sub.add_option("--seed", st->seed, "Random seed (sets `seed`)")
+          ->check(CLI::NonNegativeNumber);
       sub.add_option("--threads", st->threads,
                      "Worker threads (0 = all cores); output does not depend on it")
           ->check(CLI::Range(0, 4096));
@@ -79,7 +83,8 @@ const bool registered = journeysim::cli::register_command(
         unsigned k = 0, n = 0;
         char slash = 0;
         std::istringstream ps(st->part);
-        if (!(ps >> k >> slash >> n) || slash != '/' || n == 0 || k < 1 || k > n || !ps.eof())
+        if (st->part.find_first_not_of("0123456789/") != std::string::npos ||
+            !(ps >> k >> slash >> n) || slash != '/' || n == 0 || k < 1 || k > n || !ps.eof())
           throw std::runtime_error("--part: expected k/N with 1 <= k <= N, got '" + st->part + "'");
         opt.run.part_index = k;
         opt.run.part_count = n;

@@ -45,7 +45,8 @@ std::pair<std::uint32_t, std::uint32_t> parse_part(const std::string& part) {
   unsigned k = 0, n = 0;
   char slash = 0;
   std::istringstream ps(part);
-  if (!(ps >> k >> slash >> n) || slash != '/' || n == 0 || k < 1 || k > n || !ps.eof())
+  if (part.find_first_not_of("0123456789/") != std::string::npos || !(ps >> k >> slash >> n) ||
+      slash != '/' || n == 0 || k < 1 || k > n || !ps.eof())
     throw std::runtime_error("--part: expected k/N with 1 <= k <= N, got '" + part + "'");
   return {k, n};
 }

@@ -1,6 +1,7 @@
 #include "journeysim/sim/scenario.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -29,6 +30,12 @@ using eventlog::EventType;
 const auto& suggest = common::did_you_mean;
 
 std::string fmt(double v) {
+  // a large whole bound in full (2^53, not 9.0072e+15)
+  if (v == std::floor(v) && std::abs(v) >= 1e15 && std::abs(v) < 1e16) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.0f", v);
+    return b;
+  }
   std::ostringstream os;
   os << v;
   return os.str();
@@ -152,6 +159,15 @@ class Obj {
   double whole(const std::string& k, std::optional<double> def, double lo, double hi) {
     double v = num(k, def, lo, hi, "a whole number");
     if (v != std::floor(v)) fail(get(k), k, "expected a whole number, found " + get(k)->scalar);
+    // a whole number written out that a double cannot hold (the seed 2^53 + 1 read as 2^53)
+    if (const ConfigNode* c = get(k);
+        c && !c->scalar.empty() && c->scalar.find_first_not_of("0123456789") == std::string::npos) {
+      unsigned long long u = 0;
+      auto [p, ec] = std::from_chars(c->scalar.data(), c->scalar.data() + c->scalar.size(), u);
+      if (ec != std::errc() || static_cast<double>(u) != v ||
+          static_cast<unsigned long long>(v) != u)
+        fail(c, k, "expected " + range_text(lo, hi, "a whole number") + ", found " + c->scalar);
+    }
     return v;
   }
   int integer(const std::string& k, std::optional<int> def, int lo, int hi) {

@@ -96,6 +96,14 @@ errors)
   err=$("$BIN" export "$WORK/fake.h5" --csv "$WORK/c" 2>&1) && fail "non-HDF5 accepted"
   grep -q "fake.h5" <<<"$err" || fail "message: $err"
   [ -e "$WORK/x.h5" ] && fail "output written despite errors"
+  # whole-number options take whole numbers in range, and numbers are passed on as given (#15)
+  for bad in "--part 1/-1" "--part 1/+2" "--seed -1" "--seed 9007199254740993" "--days 36500.4"; do
+    err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --discard $bad 2>&1) && fail "'$bad' accepted"
+    grep -qE "part|seed|horizon_days|Run with --help" <<<"$err" || fail "'$bad': $err"
+  done
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/c.h5" --customers 1234.567 --days 30 || fail "--customers 1234.567"
+  h5dump -d /meta/scenario_text "$WORK/c.h5" | grep -q "customers: 1234.567" || fail "--customers was rounded"
+  rm -f "$WORK/c.h5"
   # a device, a FIFO or a directory named as input is refused at once (#15: they blocked or read
   # until memory ran out); `timeout` turns a hang into a failure
   mkfifo "$WORK/fifo"
