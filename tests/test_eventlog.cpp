@@ -480,7 +480,12 @@ TEST(EventLog, CsvExportMatchesHdf5Content) {
 TEST(EventLog, IsoTime) {
   EXPECT_EQ(eventlog::iso_time(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(eventlog::iso_time(1767225600 + 3600 + 61), "2026-01-01T01:01:01Z");
-  EXPECT_EQ(eventlog::iso_time(-1), "");
+  EXPECT_EQ(eventlog::iso_time(-1), "");  // none
+  // before 1970 is a time (export wrote an empty one, #15)
+  EXPECT_EQ(eventlog::iso_time(-86400), "1969-12-31T00:00:00Z");
+  EXPECT_EQ(eventlog::iso_time(-86400 * 365 + 3599), "1969-01-01T00:59:59Z");
+  EXPECT_EQ(eventlog::csv_field("web"), "web");
+  EXPECT_EQ(eventlog::csv_field("a, \"b\""), "\"a, \"\"b\"\"\"");
 }
 
 // Datasets whose type or shape breaks the contract are errors naming the file, not overflows

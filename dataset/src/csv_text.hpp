@@ -47,12 +47,12 @@ inline void put_field(std::string& s, std::string_view v) {
   s.push_back('"');
 }
 
-// "YYYY-MM-DDThh:mm:ssZ" for Unix seconds t >= 0 (the date part computed once per day).
+// "YYYY-MM-DDThh:mm:ssZ" for Unix seconds t (the date part computed once per day).
 class IsoTime {
  public:
   void put(std::string& s, std::int64_t t) {
-    if (t < 0) return;  // none
-    const std::int64_t day = t / 86400;
+    if (t == -1) return;  // none (customers table); a time before 1970 is a time
+    const std::int64_t day = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);  // floor
     if (day != day_) {
       day_ = day;
       date_ = eventlog::iso_time(day * 86400).substr(0, 11);  // "YYYY-MM-DDT"

@@ -82,6 +82,26 @@ PY
   "$BIN" kpis | grep -q "^nps " || fail "kpis does not list nps"
   "$BIN" -q export "$WORK/a.h5" --csv "$WORK/csv" || fail "export failed"
   head -1 "$WORK/csv/events.csv" | grep -q '^time,customer,type' || fail "events.csv header"
+  # a name with a comma and quotes is quoted, a time before 1970 is written (#15); two exports
+  # into one directory at once use their own temporaries and both publish whole files
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1000 --days 60 -o "$WORK/old.h5" \
+    --set start_date=1965-03-01 --set 'channels.paid_search.name=web, "paid"' \
+    || fail "run with an odd channel name"
+  "$BIN" -q export "$WORK/old.h5" --csv "$WORK/oldcsv" & p1=$!
+  "$BIN" -q export "$WORK/old.h5" --csv "$WORK/oldcsv" & p2=$!
+  wait $p1 || fail "export 1"
+  wait $p2 || fail "export 2"
+  ls "$WORK/oldcsv" | grep -q tmp && fail "export left a temporary file"
+  /usr/bin/python3 - "$WORK/oldcsv" <<'PY' || fail "exported CSV is malformed"
+import csv, sys
+d = sys.argv[1]
+for name, cols in (("events.csv", 8), ("customers.csv", 13), ("channels.csv", 9)):
+    rows = list(csv.reader(open(f"{d}/{name}", newline="")))
+    assert all(len(r) == cols for r in rows), (name, [r for r in rows if len(r) != cols][:2])
+ev = list(csv.DictReader(open(f"{d}/events.csv", newline="")))
+assert all(r["time"].startswith("1965-") for r in ev), "a time before 1970 is empty or wrong"
+assert any(r["arg_name"] == 'web, "paid"' for r in ev), "the quoted channel name did not round-trip"
+PY
   ;;
 errors)
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --part 3/2 2>&1) && fail "--part 3/2 accepted"
@@ -102,7 +122,8 @@ errors)
     grep -qE "part|seed|horizon_days|Run with --help" <<<"$err" || fail "'$bad': $err"
   done
   "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/c.h5" --customers 1234.567 --days 30 || fail "--customers 1234.567"
-  h5dump -d /meta/scenario_text "$WORK/c.h5" | grep -q "customers: 1234.567" || fail "--customers was rounded"
+  h5dump -d /meta/scenario_text "$WORK/c.h5" >"$WORK/c.txt" || fail "h5dump c.h5"
+  grep -q "customers: 1234.567" "$WORK/c.txt" || fail "--customers was rounded"
   rm -f "$WORK/c.h5"
   # a device, a FIFO or a directory named as input is refused at once (#15: they blocked or read
   # until memory ran out); `timeout` turns a hang into a failure
