@@ -90,20 +90,24 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   rep.source = log.source;
   rep.scenario = log.scenario_name;
   rep.by = opt.by;
-  rep.first_replication = log.first_replication;
-  rep.replications = std::max<int>(1, log.replications);
-  const int first = rep.first_replication;
-  // a log built from flat events (LogBuilder) may not set `replications`: never drop customers
-  // or channel rows of a replication beyond it
-  for (const auto& c : log.customers) {
-    if (c.replication < first)
-      throw std::runtime_error(log.source + ": customer of replication " +
-                               std::to_string(c.replication) + " in a log whose first is " +
-                               std::to_string(first));
-    rep.replications = std::max(rep.replications, c.replication - first + 1);
+  // The replications scored are those the log holds, found in its rows: a --part file holds
+  // some of a run's (its missing ones were averaged in as zeros), and /meta/replications is not
+  // trusted (a flipped byte made it 65; 0 and 70,000 were accepted) (#15).
+  std::vector<int> slot(65536, -1);
+  {
+    std::vector<char> seen(65536, 0);
+    for (const auto& c : log.customers) seen[c.replication] = 1;
+    for (const auto& d : log.channels) seen[d.replication] = 1;
+    for (int r = 0; r < 65536; ++r)
+      if (seen[r]) rep.replication_ids.push_back(r);
   }
-  for (const auto& d : log.channels)
-    rep.replications = std::max(rep.replications, d.replication - first + 1);
+  if (rep.replication_ids.empty()) rep.replication_ids.push_back(log.first_replication);
+  for (std::size_t i = 0; i < rep.replication_ids.size(); ++i)
+    slot[rep.replication_ids[i]] = static_cast<int>(i);
+  rep.replications = static_cast<int>(rep.replication_ids.size());
+  rep.first_replication = rep.replication_ids.front();
+  rep.declared_first = log.first_replication;
+  rep.declared_replications = log.replications;
   // population per (group, replication)
   std::map<std::string, std::vector<std::vector<std::uint32_t>>> pop;
   for (std::uint32_t c = 0; c < log.customers.size(); ++c) {
@@ -112,7 +116,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
     if (g.empty()) continue;
     auto& v = pop[g];
     if (v.empty()) v.resize(rep.replications);
-    if (ci.replication - first < rep.replications) v[ci.replication - first].push_back(c);
+    v[slot[ci.replication]].push_back(c);
   }
   if (opt.by.empty() && pop.empty()) pop["all"].resize(rep.replications);
   for (auto& [g, v] : pop) rep.groups.push_back(g);
@@ -124,8 +128,7 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   if (attributable) {
     for (const auto& g : rep.groups) rows_by[g].resize(rep.replications);
     for (const auto& d : log.channels) {
-      const int r = d.replication - first;
-      if (r < 0 || r >= rep.replications) continue;
+      const int r = slot[d.replication];
       if (opt.by.empty()) {
         for (auto& [g, v] : rows_by) v[r].push_back(&d);
         continue;
@@ -204,6 +207,24 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   return rep;
 }
 
+std::string ScoreReport::note() const {
+  const bool whole = static_cast<int>(replication_ids.size()) == declared_replications &&
+                     replication_ids.front() == declared_first &&
+                     replication_ids.back() == declared_first + declared_replications - 1;
+  if (whole) return "";
+  auto list = [](const std::vector<int>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size() && i < 8; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+    if (v.size() > 8) s += ", ... (" + std::to_string(v.size()) + ")";
+    return s;
+  };
+  return "note: the log holds replication" + std::string(replication_ids.size() > 1 ? "s " : " ") +
+         list(replication_ids) + " of the " + std::to_string(declared_replications) +
+         " its /meta declares (" + std::to_string(declared_first) + ".." +
+         std::to_string(declared_first + declared_replications - 1) +
+         "): a --part file or a damaged one; scored the ones it holds";
+}
+
 nlohmann::json to_json(const ScoreReport& r, bool tables) {
   nlohmann::json j;
   j["source"] = r.source;
@@ -212,6 +233,8 @@ nlohmann::json to_json(const ScoreReport& r, bool tables) {
   j["groups"] = r.groups;
   j["replications"] = r.replications;
   j["first_replication"] = r.first_replication;
+  j["replication_ids"] = r.replication_ids;
+  if (!r.note().empty()) j["note"] = r.note();
   j["kpis"] = nlohmann::json::array();
   for (const auto& s : r.scores) {
     const KpiDef* d = find_kpi(s.id);
@@ -266,10 +289,12 @@ nlohmann::json to_json(const ScoreReport& r, bool tables) {
 std::string to_text(const ScoreReport& r) {
   std::ostringstream o;
   o << "KPI report: " << (r.scenario.empty() ? r.source : r.scenario) << "  (" << r.source << ")\n";
+  if (!r.note().empty()) o << r.note() << "\n";
   if (r.replications > 1)
     o << r.replications
       << " replications: value = mean, +/- = half-width of the 95% CI (Student t); the figures"
-         " after the unit are those of replication 0\n";
+         " after the unit are those of replication "
+      << r.first_replication << "\n";
   // areas in pipeline order, KPIs in registry order within an area
   static const std::vector<std::string> areas = {"acquisition", "activation", "adoption",
                                                  "retention",   "revenue",    "messages",

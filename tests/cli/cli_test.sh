@@ -82,6 +82,25 @@ PY
   "$BIN" kpis | grep -q "^nps " || fail "kpis does not list nps"
   "$BIN" -q export "$WORK/a.h5" --csv "$WORK/csv" || fail "export failed"
   head -1 "$WORK/csv/events.csv" | grep -q '^time,customer,type' || fail "events.csv header"
+  # a --part file is scored on the replications it holds, not averaged with missing ones as
+  # zeros, and a /meta/replications that its rows contradict is not trusted (#15)
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1500 --days 45 --replications 3 --part 2/3 -o "$WORK/p2.h5" || fail "part run"
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1500 --days 45 --first-replication 1 -o "$WORK/r1.h5" || fail "replication 1 run"
+  "$BIN" score "$WORK/p2.h5" --format json >"$WORK/p2.json" || fail "score part"
+  "$BIN" score "$WORK/r1.h5" --format json >"$WORK/r1.json" || fail "score r1"
+  cp "$WORK/r1.h5" "$WORK/r65.h5"
+  /usr/bin/python3 -c "import h5py,sys; f=h5py.File(sys.argv[1],'r+'); f['meta/replications'][()]=65" "$WORK/r65.h5" || fail "h5py edit"
+  "$BIN" score "$WORK/r65.h5" --format json >"$WORK/r65.json" || fail "score r65"
+  /usr/bin/python3 - "$WORK" <<'PY' || fail "a part file was not scored on its own replications"
+import json, sys
+d = sys.argv[1]
+p, r, b = (json.load(open(f"{d}/{n}.json")) for n in ("p2", "r1", "r65"))
+val = lambda rep, k: [x["value"] for x in rep["kpis"] if x["id"] == k][0]
+assert p["replications"] == 1 and p["replication_ids"] == [1] and "3 its /meta declares" in p["note"], p.get("note")
+for k in ("impressions", "conversion_rate", "mrr"):
+    assert val(p, k) == val(r, k), (k, val(p, k), val(r, k))
+assert b["replications"] == 1 and "65 its /meta declares" in b["note"] and val(b, "mrr") == val(r, "mrr")
+PY
   # a name with a comma and quotes is quoted, a time before 1970 is written (#15); two exports
   # into one directory at once use their own temporaries and both publish whole files
   "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1000 --days 60 -o "$WORK/old.h5" \

@@ -28,9 +28,13 @@ struct ScoreReport {
   std::string source, scenario;
   std::string by;
   std::vector<std::string> groups;
-  int replications = 1;
-  int first_replication = 0;
+  int replications = 1;       // scored: the replications the log's rows hold
+  int first_replication = 0;  // the first of them
+  std::vector<int> replication_ids;
+  int declared_first = 0, declared_replications = 1;  // what the log's /meta says
   std::vector<KpiScore> scores;
+  // When the rows do not hold the replications /meta declares (a --part file): what was scored.
+  std::string note() const;
 };
 
 ScoreReport score(const Log& log, const ScoreOptions& options);
