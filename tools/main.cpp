@@ -3,6 +3,9 @@
 #include <tbb/task_scheduler_observer.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <exception>
 #include <iostream>
 #include <optional>
@@ -102,12 +105,24 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  int rc = 0;
   try {
     for (auto& [sub, run] : subs)
-      if (sub->parsed()) return run();
+      if (sub->parsed()) {
+        rc = run();
+        break;
+      }
   } catch (const std::exception& e) {
     std::cerr << "journeysim: error: " << e.what() << "\n";
     return 1;
   }
-  return 0;
+  // What went to standard output must have arrived: a full disk or a closed pipe behind
+  // `> file` was reported as success (#15).
+  std::cout.flush();
+  if (!std::cout || std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::cerr << "journeysim: error: cannot write to standard output"
+              << (errno ? std::string(" (") + std::strerror(errno) + ")" : std::string()) << "\n";
+    return rc ? rc : 1;
+  }
+  return rc;
 }

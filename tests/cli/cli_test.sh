@@ -135,6 +135,11 @@ errors)
   err=$("$BIN" export "$WORK/fake.h5" --csv "$WORK/c" 2>&1) && fail "non-HDF5 accepted"
   grep -q "fake.h5" <<<"$err" || fail "message: $err"
   [ -e "$WORK/x.h5" ] && fail "output written despite errors"
+  # output that cannot be written (a full disk behind `> file`) is an error, not rc 0 (#15)
+  for cmd in "kpis" "validate $SRC/scenarios/saas_b2b.yaml" "survival --csv $SRC/data/Telco-Customer-Churn.csv --duration tenure --event Churn=Yes"; do
+    err=$("$BIN" $cmd 2>&1 >/dev/full) && fail "'$cmd > /dev/full' returned 0"
+    grep -q "cannot write to standard output" <<<"$err" || fail "'$cmd > /dev/full': $err"
+  done
   # whole-number options take whole numbers in range, and numbers are passed on as given (#15)
   for bad in "--part 1/-1" "--part 1/+2" "--seed -1" "--seed 9007199254740993" "--days 36500.4"; do
     err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --discard $bad 2>&1) && fail "'$bad' accepted"
