@@ -1,5 +1,7 @@
 // `journeysim clv`: fit a probabilistic CLV model (BG/NBD, Pareto/NBD, Gamma-Gamma, BG/BB, sBG)
 // by maximum likelihood, print the fit as JSON, and optionally write per-customer predictions.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +14,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/kpi/clv.hpp"
 #include "journeysim/kpi/table.hpp"
 
@@ -71,8 +74,15 @@ std::string num(double v) {
 // Writes rows to path.tmp, then renames it over path.
 class CsvOut {
  public:
-  explicit CsvOut(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp"), out_(tmp_) {
+  explicit CsvOut(std::string path)
+      : path_(checked(std::move(path))),
+        tmp_(path_ + ".tmp-" + std::to_string(::getpid())),
+        out_(tmp_) {
     if (!out_) throw std::runtime_error("cannot open '" + tmp_ + "' for writing");
+  }
+  static std::string checked(std::string p) {
+    journeysim::common::check_output(p);
+    return p;
   }
   void row(const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) out_ << (i ? "," : "") << fields[i];

@@ -13,6 +13,7 @@
 
 #include "command.hpp"
 #include "journeysim/common/huge_pages.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/version.hpp"
 
 namespace journeysim::cli {
@@ -100,6 +101,7 @@ int main(int argc, char** argv) {
     sub->add_flag("-q,--quiet", global.quiet, "No progress output");
     subs.emplace_back(sub, e.setup(*sub, global));
   }
+  journeysim::common::guard_outputs_against_inputs(true);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

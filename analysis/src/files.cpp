@@ -8,10 +8,13 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "journeysim/common/input_file.hpp"
+
 namespace journeysim::analysis {
 
 void write_file_atomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
+  common::check_output(path);
   std::string tmp = path + ".tmp-" + std::to_string(getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);

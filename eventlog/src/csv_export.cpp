@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/eventlog/reader.hpp"
 
 namespace journeysim::eventlog {
@@ -34,6 +35,7 @@ namespace {
 class CsvFile {
  public:
   explicit CsvFile(std::filesystem::path path) : path_(std::move(path)), tmp_(path_) {
+    common::check_output(path_.string());
     tmp_ += ".tmp-" + std::to_string(::getpid());
     f_ = std::fopen(tmp_.c_str(), "wb");
     if (!f_) throw std::runtime_error("cannot write " + tmp_.string());

@@ -13,6 +13,7 @@
 
 #include "deflate_codec.hpp"
 #include "h5util.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "lz4_filter.hpp"
 #include "table_layout.hpp"
 
@@ -90,6 +91,7 @@ EventLogReader::EventLogReader(const std::string& path)
   // HDF5 would read a device or a FIFO until it blocks or memory runs out
   if (!std::filesystem::is_regular_file(path))
     throw std::runtime_error(path + ": not a regular file (a directory, a device or a FIFO)");
+  common::note_input(path);
   if (H5Fis_hdf5(path.c_str()) <= 0)
     throw std::runtime_error(path + ": not an HDF5 file (or truncated)");
   impl_->file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);

@@ -12,6 +12,7 @@
 #include "byte_shuffle.hpp"
 #include "deflate_codec.hpp"
 #include "h5util.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "lz4_filter.hpp"
 #include "table_layout.hpp"
 
@@ -240,6 +241,7 @@ std::string compression_name(const Compression& c) {
 
 EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOptions options)
     : impl_(std::make_unique<Impl>()), path_(std::move(path)) {
+  common::check_output(path_);
   if (options.compression.codec == Compression::Codec::deflate &&
       (options.compression.level < 1 || options.compression.level > 9))
     throw std::runtime_error("deflate level must be 1..9, got " +

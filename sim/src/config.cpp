@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/common/text.hpp"
 
 namespace journeysim::sim {
@@ -261,6 +262,7 @@ ConfigNode parse_yaml_file(const std::string& path) {
     throw ScenarioError({path, 0, 0}, "", "larger than 16 MiB: not a scenario file");
   std::ifstream in(path);
   if (!in) throw ScenarioError({path, 0, 0}, "", "cannot open scenario file");
+  common::note_input(path);
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_yaml_string(ss.str(), path);

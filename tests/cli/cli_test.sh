@@ -140,6 +140,23 @@ errors)
     err=$("$BIN" $cmd 2>&1 >/dev/full) && fail "'$cmd > /dev/full' returned 0"
     grep -q "cannot write to standard output" <<<"$err" || fail "'$cmd > /dev/full': $err"
   done
+  # an output that is an input (by identity: a symlink too) or a device is refused, and the
+  # input is left as it was (#15)
+  cp "$SRC/scenarios/saas_b2b.yaml" "$WORK/X.yaml"
+  "$BIN" -q run "$WORK/X.yaml" --customers 300 --days 20 -o "$WORK/L.h5" || fail "run for the output checks"
+  ln -s "$WORK/L.h5" "$WORK/link.h5"
+  sum_x=$(sha256sum <"$WORK/X.yaml") sum_l=$(sha256sum <"$WORK/L.h5")
+  cp "$SRC/data/CDNOW_sample.txt" "$WORK/cd.txt"
+  for cmd in "run $WORK/X.yaml -o $WORK/X.yaml" "report $WORK/L.h5 -o $WORK/L.h5" "report $WORK/L.h5 -o $WORK/link.h5" \
+             "benchmark $WORK/L.h5 --baseline saas_b2b_smb -o $WORK/L.h5" \
+             "clv $WORK/cd.txt --model bgnbd --input-format cdnow --calibration-end 1997-09-30 --predict $WORK/cd.txt"; do
+    err=$("$BIN" $cmd 2>&1) && fail "'$cmd' accepted"
+    grep -q "is an input of this command" <<<"$err" || fail "'$cmd': $err"
+  done
+  [ "$(sha256sum <"$WORK/X.yaml")" = "$sum_x" ] && [ "$(sha256sum <"$WORK/L.h5")" = "$sum_l" ] || fail "an input was changed"
+  err=$("$BIN" run "$WORK/X.yaml" --customers 300 --days 20 -o /dev/null 2>&1) && fail "-o /dev/null accepted"
+  grep -q "not a regular file" <<<"$err" || fail "-o /dev/null: $err"
+  [ -c /dev/null ] || fail "/dev/null is no longer a device"
   # whole-number options take whole numbers in range, and numbers are passed on as given (#15)
   for bad in "--part 1/-1" "--part 1/+2" "--seed -1" "--seed 9007199254740993" "--days 36500.4"; do
     err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --discard $bad 2>&1) && fail "'$bad' accepted"

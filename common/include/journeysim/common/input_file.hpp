@@ -14,4 +14,16 @@ std::string read_input_file(const std::string& path, std::uintmax_t max_bytes,
 // Throws unless `path` is a regular file of at most max_bytes.
 void check_input_file(const std::string& path, std::uintmax_t max_bytes, const std::string& what);
 
+// Inputs and outputs of this process. Every file read as input is noted (by the readers above,
+// the scenario loader and the event-log reader); an output must then be a new path or an existing
+// regular file that is none of them, compared by identity (device and inode), not by name:
+// `run X.yaml -o X.yaml` overwrote its scenario, `report L.h5 -o L.h5` its log, and `-o /dev/null`
+// replaced the device with a regular file (#15). Throws std::runtime_error naming the path.
+// The comparison with the inputs is on in the journeysim program (one command per process); a
+// library user that reads and rewrites a file on purpose (a test) leaves it off. The refusal of
+// a device or FIFO as output is always on.
+void guard_outputs_against_inputs(bool on);
+void note_input(const std::string& path);
+void check_output(const std::string& path);
+
 }  // namespace journeysim::common
