@@ -9,6 +9,11 @@
 namespace journeysim::eventlog::h5 {
 
 void init_library() {
+  // No HDF5 clean-up at exit: after a failed write (a full disk) the library keeps the file
+  // half-closed, and its exit handler crashed closing it (#15). Our files are closed by their
+  // owners; a failed one is removed. Must come before any other HDF5 call, hence first here.
+  static const bool no_atexit = [] { return H5dont_atexit() >= 0; }();
+  (void)no_atexit;
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
   lz4::register_filter();
 }

@@ -30,6 +30,12 @@ class Handle {
     if (id_ >= 0 && closer_) closer_(id_);
     id_ = -1;
   }
+  // Closes now and says whether the close succeeded (a file's close flushes: it can fail).
+  bool close() {
+    const bool ok = id_ < 0 || !closer_ || closer_(id_) >= 0;
+    id_ = -1;
+    return ok;
+  }
   hid_t get() const { return id_; }
   operator hid_t() const { return id_; }
   bool valid() const { return id_ >= 0; }

@@ -30,10 +30,19 @@ void write_kpi_results(const std::string& log_path, const std::string& report_js
                        const std::string& params_json, const KpiRows& rows) {
   h5::init_library();
   namespace fs = std::filesystem;
-  const std::string tmp = log_path + ".tmp-" + std::to_string(::getpid());
+  // A symlink keeps pointing at the log: the copy is made beside the target and renamed over it.
   std::error_code ec;
-  fs::copy_file(log_path, tmp, fs::copy_options::overwrite_existing, ec);
-  if (ec) throw std::runtime_error(log_path + ": cannot copy for writing /kpi: " + ec.message());
+  const fs::path target = fs::canonical(log_path, ec);
+  if (ec) throw std::runtime_error(log_path + ": cannot resolve: " + ec.message());
+  const std::string tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+  // the copy keeps the log's permissions (a 0600 log stays 0600)
+  fs::copy_file(target, tmp, fs::copy_options::overwrite_existing, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    fs::remove(tmp, ec);  // a partial copy (a full disk)
+    throw std::runtime_error(log_path +
+                             ": cannot copy for writing /kpi (the log is unchanged): " + why);
+  }
   try {
     h5::Handle f(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
     if (!f.valid()) throw std::runtime_error(log_path + ": cannot open for writing /kpi");
@@ -53,11 +62,13 @@ void write_kpi_results(const std::string& log_path, const std::string& report_js
     write_column(g, "ci_high", H5T_NATIVE_DOUBLE, rows.ci_high, log_path);
     write_column(g, "n", H5T_NATIVE_DOUBLE, rows.n, log_path);
     write_column(g, "available", H5T_NATIVE_UINT8, rows.available, log_path);
-    g.reset();
-    f.reset();
-    fs::rename(tmp, log_path);
+    // every close checked before the rename: a copy whose close failed (a full disk) must not
+    // replace the log
+    if (!g.close() || !f.close())
+      throw std::runtime_error(log_path + ": cannot write /kpi (disk full?); the log is unchanged");
+    fs::rename(tmp, target);
   } catch (...) {
-    std::remove(tmp.c_str());
+    fs::remove(tmp, ec);
     throw;
   }
 }

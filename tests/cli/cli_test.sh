@@ -157,6 +157,28 @@ errors)
   err=$("$BIN" run "$WORK/X.yaml" --customers 300 --days 20 -o /dev/null 2>&1) && fail "-o /dev/null accepted"
   grep -q "not a regular file" <<<"$err" || fail "-o /dev/null: $err"
   [ -c /dev/null ] || fail "/dev/null is no longer a device"
+  # a full disk (a file-size limit, SIGXFSZ ignored: writes fail with EFBIG) is an error, with no
+  # crash (HDF5's exit handler segfaulted on the half-closed file), no leftover, and score --write
+  # leaves the log untouched; a symlinked log stays a symlink and keeps its mode (#15)
+  (ulimit -f 300; trap '' XFSZ; "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 20000 -o "$WORK/full.h5" 2>"$WORK/full.err")
+  rc=$?
+  [ $rc -eq 1 ] || fail "run on a full disk: rc $rc ($(cat "$WORK/full.err"))"
+  ls "$WORK" | grep -q "full.h5" && fail "run on a full disk left a file"
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 3000 --days 120 -o "$WORK/s.h5" || fail "run s.h5"
+  chmod 600 "$WORK/s.h5"
+  ln -s "$WORK/s.h5" "$WORK/s_link.h5"
+  before=$(sha256sum <"$WORK/s.h5")
+  for lim in 200 320; do
+    (ulimit -f $lim; trap '' XFSZ; "$BIN" -q score "$WORK/s.h5" --write >/dev/null 2>"$WORK/w.err")
+    rc=$?
+    [ $rc -eq 1 ] || fail "score --write on a full disk (limit $lim): rc $rc"
+    grep -q "the log is unchanged" "$WORK/w.err" || fail "score --write message: $(cat "$WORK/w.err")"
+    [ "$(sha256sum <"$WORK/s.h5")" = "$before" ] || fail "score --write on a full disk changed the log"
+    ls "$WORK" | grep -q "s.h5.tmp" && fail "score --write left a temporary"
+  done
+  "$BIN" -q score "$WORK/s_link.h5" --write >/dev/null || fail "score --write through a symlink"
+  [ -L "$WORK/s_link.h5" ] || fail "score --write replaced the symlink"
+  [ "$(stat -c %a "$WORK/s.h5")" = 600 ] || fail "score --write changed the log's mode"
   # whole-number options take whole numbers in range, and numbers are passed on as given (#15)
   for bad in "--part 1/-1" "--part 1/+2" "--seed -1" "--seed 9007199254740993" "--days 36500.4"; do
     err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --discard $bad 2>&1) && fail "'$bad' accepted"
