@@ -1,25 +1,9 @@
 #include "journeysim/analysis/runner.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <filesystem>
-
+#include "journeysim/kpi/log.hpp"
 #include "journeysim/sim/driver.hpp"
 
 namespace journeysim::analysis {
-
-namespace {
-std::atomic<unsigned> g_counter{0};
-
-struct RemoveOnExit {
-  std::filesystem::path path;
-  ~RemoveOnExit() {
-    std::error_code ec;
-    if (!path.empty()) std::filesystem::remove(path, ec);
-  }
-};
-}  // namespace
 
 kpi::Log simulate_to_log(const sim::Scenario& scenario, const SimulateOptions& options) {
   sim::DriverOptions d;
@@ -29,15 +13,14 @@ kpi::Log simulate_to_log(const sim::Scenario& scenario, const SimulateOptions& o
   d.writer.compression = options.compression;
   d.command_line = options.command_line;
   d.progress = options.progress;
-  RemoveOnExit temp;
   if (options.keep_path.empty()) {
-    temp.path =
-        std::filesystem::temp_directory_path() /
-        ("journeysim-" + std::to_string(getpid()) + "-" + std::to_string(g_counter++) + ".h5");
-    d.output = temp.path.string();
-  } else {
-    d.output = options.keep_path;
+    // scored in memory: no temporary log in /tmp (a SIGTERM left 44 MB of it behind, #15), and
+    // the same Log as the file would give (tests/test_sweep_tasks.cpp compares them column by
+    // column)
+    sim::MemoryRun run = sim::run_to_memory(scenario, d);
+    return kpi::log_from_rows(run.meta, scenario.name, run.customers, run.events, run.channels);
   }
+  d.output = options.keep_path;
   sim::run_to_file(scenario, d);
   return kpi::load_event_log(d.output);
 }
