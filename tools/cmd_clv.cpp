@@ -71,7 +71,7 @@ std::string num(double v) {
   return buf;
 }
 
-// Writes rows to path.tmp, then renames it over path.
+// Writes rows to path.tmp-PID, then renames it over path; removed if never committed.
 class CsvOut {
  public:
   explicit CsvOut(std::string path)
@@ -79,9 +79,19 @@ class CsvOut {
         tmp_(path_ + ".tmp-" + std::to_string(::getpid())),
         out_(tmp_) {
     if (!out_) throw std::runtime_error("cannot open '" + tmp_ + "' for writing");
+    journeysim::common::register_temporary(tmp_);
+  }
+  ~CsvOut() {
+    if (!committed_) {
+      out_.close();
+      std::error_code ec;
+      std::filesystem::remove(tmp_, ec);
+    }
+    journeysim::common::unregister_temporary(tmp_);
   }
   static std::string checked(std::string p) {
     journeysim::common::check_output(p);
+    journeysim::common::remove_stale_temporaries(p);
     return p;
   }
   void row(const std::vector<std::string>& fields) {
@@ -90,13 +100,15 @@ class CsvOut {
   }
   void commit() {
     out_.close();
-    if (!out_) throw std::runtime_error("error while writing '" + tmp_ + "'");
+    if (!out_) throw std::runtime_error("error while writing '" + tmp_ + "' (disk full?)");
     std::filesystem::rename(tmp_, path_);
+    committed_ = true;
   }
 
  private:
   std::string path_, tmp_;
   std::ofstream out_;
+  bool committed_ = false;
 };
 
 std::string guess_format(const ClvState& st) {

@@ -102,6 +102,9 @@ int main(int argc, char** argv) {
     subs.emplace_back(sub, e.setup(*sub, global));
   }
   journeysim::common::guard_outputs_against_inputs(true);
+  // SIGTERM, SIGINT, SIGHUP remove the temporary files of commands that do not stop gracefully
+  // (run, sweep, calibrate and dataset install their own handlers and stop at the next step)
+  journeysim::common::install_temporary_cleanup();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,7 +1,13 @@
 #include "journeysim/common/input_file.hpp"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <array>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -78,6 +84,70 @@ std::string read_input_file(const std::string& path, std::uintmax_t max_bytes,
   ss << in.rdbuf();
   if (in.bad()) throw std::runtime_error(path + ": error while reading " + what);
   return ss.str();
+}
+
+}  // namespace journeysim::common
+
+namespace journeysim::common {
+
+void remove_stale_temporaries(const std::string& path) {
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp-";
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return;
+  for (const auto& e : it) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+    if (pid <= 0 || pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
+    fs::remove(e.path(), ec);
+  }
+}
+
+namespace {
+// Paths the signal handler removes: fixed slots of fixed size, read without locks (a handler may
+// only call async-signal-safe functions: unlink, signal, raise).
+constexpr int kSlots = 64;
+constexpr std::size_t kPathMax = 4096;
+std::array<std::array<char, kPathMax>, kSlots> g_temp_paths{};
+std::array<volatile sig_atomic_t, kSlots> g_temp_used{};
+std::mutex g_temp_mutex;
+
+extern "C" void remove_temporaries_and_die(int sig) {
+  for (int i = 0; i < kSlots; ++i)
+    if (g_temp_used[i]) ::unlink(g_temp_paths[i].data());
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+}  // namespace
+
+void register_temporary(const std::string& path) {
+  if (path.size() >= kPathMax) return;
+  std::lock_guard lock(g_temp_mutex);
+  for (int i = 0; i < kSlots; ++i)
+    if (!g_temp_used[i]) {
+      std::memcpy(g_temp_paths[i].data(), path.c_str(), path.size() + 1);
+      g_temp_used[i] = 1;
+      return;
+    }
+}
+
+void unregister_temporary(const std::string& path) {
+  std::lock_guard lock(g_temp_mutex);
+  for (int i = 0; i < kSlots; ++i)
+    if (g_temp_used[i] && path == g_temp_paths[i].data()) {
+      g_temp_used[i] = 0;
+      return;
+    }
+}
+
+void install_temporary_cleanup() {
+  for (int sig : {SIGTERM, SIGINT, SIGHUP}) ::signal(sig, remove_temporaries_and_die);
 }
 
 }  // namespace journeysim::common

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "journeysim/common/input_file.hpp"
 #include "sha256.hpp"
 
 namespace journeysim::dataset {
@@ -19,6 +20,8 @@ struct GzipWriter::State {
 GzipWriter::GzipWriter(std::string path, int level, std::size_t member_bytes)
     : path_(std::move(path)), level_(level), member_bytes_(member_bytes) {
   tmp_ = path_ + ".tmp-" + std::to_string(::getpid());
+  common::remove_stale_temporaries(path_);
+  common::register_temporary(tmp_);
   file_ = std::fopen(tmp_.c_str(), "wb");
   if (!file_) throw std::runtime_error(path_ + ": cannot write (" + tmp_ + ")");
   state_ = new State;
@@ -33,6 +36,7 @@ GzipWriter::~GzipWriter() {
     std::error_code ec;
     std::filesystem::remove(tmp_, ec);
   }
+  common::unregister_temporary(tmp_);
 }
 
 GzipMember gzip_member(const std::string& text, int level, std::uint64_t rows) {

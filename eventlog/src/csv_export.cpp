@@ -36,7 +36,9 @@ class CsvFile {
  public:
   explicit CsvFile(std::filesystem::path path) : path_(std::move(path)), tmp_(path_) {
     common::check_output(path_.string());
+    common::remove_stale_temporaries(path_.string());
     tmp_ += ".tmp-" + std::to_string(::getpid());
+    common::register_temporary(tmp_.string());
     f_ = std::fopen(tmp_.c_str(), "wb");
     if (!f_) throw std::runtime_error("cannot write " + tmp_.string());
   }
@@ -46,6 +48,7 @@ class CsvFile {
       std::error_code ec;
       std::filesystem::remove(tmp_, ec);
     }
+    common::unregister_temporary(tmp_.string());
   }
   FILE* get() { return f_; }
   // Flushes and closes; throws on any write error (a full disk), leaving nothing published.

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "h5util.hpp"
+#include "journeysim/common/input_file.hpp"
 #include "journeysim/eventlog/writer.hpp"
 
 namespace journeysim::eventlog {
@@ -35,6 +36,12 @@ void write_kpi_results(const std::string& log_path, const std::string& report_js
   const fs::path target = fs::canonical(log_path, ec);
   if (ec) throw std::runtime_error(log_path + ": cannot resolve: " + ec.message());
   const std::string tmp = target.string() + ".tmp-" + std::to_string(::getpid());
+  common::remove_stale_temporaries(target.string());
+  common::register_temporary(tmp);
+  struct Unregister {
+    const std::string& p;
+    ~Unregister() { common::unregister_temporary(p); }
+  } unregister{tmp};
   // the copy keeps the log's permissions (a 0600 log stays 0600)
   fs::copy_file(target, tmp, fs::copy_options::overwrite_existing, ec);
   if (ec) {

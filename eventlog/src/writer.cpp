@@ -248,6 +248,8 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
                              std::to_string(options.compression.level));
   h5::init_library();
   temp_path_ = path_ + ".tmp-" + std::to_string(::getpid());
+  common::remove_stale_temporaries(path_);  // of a run killed with -9
+  common::register_temporary(temp_path_);
   impl_->ctx = path_;
   impl_->opt = options;
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
@@ -290,6 +292,7 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
   } catch (...) {
     impl_->file.reset();
     std::remove(temp_path_.c_str());
+    common::unregister_temporary(temp_path_);
     throw;
   }
 }
@@ -298,6 +301,7 @@ EventLogWriter::~EventLogWriter() {
   if (!committed_) {
     impl_.reset();  // closes every handle
     std::remove(temp_path_.c_str());
+    common::unregister_temporary(temp_path_);
   }
 }
 
@@ -331,7 +335,8 @@ void EventLogWriter::commit() {
     t->group.reset();
   }
   h5::check(H5Fflush(im.file, H5F_SCOPE_GLOBAL), im.ctx, "flush");
-  im.file.reset();
+  // the close flushes: on a full disk it fails, and the file must not be published
+  if (!im.file.close()) throw std::runtime_error(path_ + ": cannot finish writing (disk full?)");
   std::error_code ec;
   std::filesystem::rename(temp_path_, path_, ec);
   if (ec) {
@@ -339,6 +344,7 @@ void EventLogWriter::commit() {
     throw std::runtime_error("cannot rename " + temp_path_ + " to " + path_ + ": " + ec.message());
   }
   committed_ = true;
+  common::unregister_temporary(temp_path_);
 }
 
 }  // namespace journeysim::eventlog

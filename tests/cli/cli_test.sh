@@ -214,6 +214,30 @@ interrupt)
   [ $rc -eq 130 ] || fail "exit code $rc after SIGINT (expected 130)"
   [ -e "$WORK/big.h5" ] && fail "interrupted run left an output file"
   ls "$WORK" | grep -q tmp && fail "interrupted run left a temporary file"
+  # kill -9 leaves OUT.tmp-PID: the next run writing OUT removes it (its process is gone) (#15)
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --markets 400 -o "$WORK/k.h5" &
+  pid=$!
+  sleep 2
+  kill -9 $pid
+  wait $pid 2>/dev/null
+  ls "$WORK" | grep -q "k.h5.tmp-$pid" || fail "kill -9 left no temporary (the test needs one)"
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 300 --days 10 -o "$WORK/k.h5" || fail "rerun"
+  ls "$WORK" | grep -q "k.h5.tmp-" && fail "the stale temporary of a dead run was not removed"
+  # SIGTERM on a command without its own handler (export) removes its temporaries, status 143
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --markets 30 -o "$WORK/e.h5" || fail "run e.h5"
+  "$BIN" -q export "$WORK/e.h5" --csv "$WORK/ecsv" &
+  pid=$!
+  for _ in $(seq 50); do ls "$WORK/ecsv" 2>/dev/null | grep -q tmp && break; sleep 0.1; done
+  kill -TERM $pid
+  wait $pid
+  rc=$?
+  [ $rc -eq 143 ] || [ $rc -eq 0 ] || fail "export after SIGTERM: status $rc (expected 143)"
+  ls "$WORK/ecsv" 2>/dev/null | grep -q tmp && fail "SIGTERM on export left a temporary file"
+  # an output written again keeps its mode
+  "$BIN" -q report "$WORK/k.h5" -o "$WORK/k.html" || fail "report"
+  chmod 600 "$WORK/k.html"
+  "$BIN" -q report "$WORK/k.h5" -o "$WORK/k.html" || fail "report again"
+  [ "$(stat -c %a "$WORK/k.html")" = 600 ] || fail "overwriting a 0600 report changed its mode"
   ;;
 *)
   fail "unknown case $CASE"

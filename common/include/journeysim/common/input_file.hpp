@@ -27,3 +27,19 @@ void note_input(const std::string& path);
 void check_output(const std::string& path);
 
 }  // namespace journeysim::common
+
+namespace journeysim::common {
+
+// Temporary files (OUT.tmp-PID) of a process that died without cleaning up (kill -9) are removed
+// by the next process that writes OUT: those beside `path` whose PID is no longer running.
+void remove_stale_temporaries(const std::string& path);
+
+// A temporary file to remove if the process is stopped by SIGTERM, SIGINT or SIGHUP before it is
+// renamed into place (commands that do not stop gracefully on a signal); unregister once renamed
+// or removed. install_temporary_cleanup() sets the handlers: they remove the registered files and
+// end the process with the signal's status (143 for SIGTERM).
+void register_temporary(const std::string& path);
+void unregister_temporary(const std::string& path);
+void install_temporary_cleanup();
+
+}  // namespace journeysim::common
