@@ -66,6 +66,7 @@ const BrokenCase kCases[] = {
      "expected a number in [0, 1000] (a multiplier), found 9223372036854775808"},
     {"login_rate_product.yaml", 18, 20, "behaviour.logins_per_week",
      "is 2.5e+04 per week; at most 10000"},
+    {"name_not_utf8.yaml", 7, 12, "channels.web\xff.name", "not valid UTF-8 (byte 4 of the text)"},
     {"format_version_2.yaml", 2, 17, "format_version",
      "unsupported format_version 2 (this build reads 1)"},
     {"close_before_open.yaml", 20, 17, "teams.support.close_hour",

@@ -1,6 +1,7 @@
 #include "journeysim/common/text.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace journeysim::common {
 
@@ -37,6 +38,48 @@ std::string join(const std::vector<std::string>& items, const std::string& sep) 
     out += items[i];
   }
   return out;
+}
+
+bool is_valid_utf8(const std::string& s, std::size_t* bad) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const std::size_t n = s.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned c = p[i];
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07;
+    } else {
+      if (bad) *bad = i;
+      return false;
+    }
+    if (i + len > n) {
+      if (bad) *bad = i;
+      return false;
+    }
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((p[i + k] & 0xC0) != 0x80) {
+        if (bad) *bad = i;
+        return false;
+      }
+      cp = (cp << 6) | (p[i + k] & 0x3F);
+    }
+    const bool overlong =
+        (len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      if (bad) *bad = i;
+      return false;
+    }
+    i += len;
+  }
+  return true;
 }
 
 }  // namespace journeysim::common

@@ -181,6 +181,9 @@ class Obj {
     }
     if (c->kind != ConfigNode::Kind::Scalar)
       fail(c, k, "expected a string, found " + c->kind_name());
+    // names go into logs, CSV and JSON: bytes that are not UTF-8 broke `score --format json`
+    if (std::size_t bad = 0; !common::is_valid_utf8(c->scalar, &bad))
+      fail(c, k, "not valid UTF-8 (byte " + std::to_string(bad + 1) + " of the text)");
     return c->scalar;
   }
   bool boolean(const std::string& k, bool def) {
