@@ -554,5 +554,46 @@ TEST(EventLog, DatasetsOfTheWrongTypeOrShapeAreErrors) {
               std::string::npos)
         << e.what();
   }
+  // a horizon far past any scenario's, and columns declaring 2^28 rows in a file of a few MB
+  // (chunks never written): refused before anything is allocated (#15)
+  const std::string long_horizon = rewrite("long_horizon.h5", [](hid_t f) {
+    hid_t d = H5Dopen2(f, "/meta/horizon_days", H5P_DEFAULT);
+    const double v = 1e7;
+    H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, &v);
+    H5Dclose(d);
+  });
+  try {
+    eventlog::EventLogReader log(long_horizon);
+    ADD_FAILURE() << "a horizon of 1e7 days was read";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/meta/horizon_days is 10000000"), std::string::npos)
+        << e.what();
+  }
+  const std::string huge = rewrite("huge_extent.h5", [](hid_t f) {
+    for (const char* col : {"time", "customer", "type", "arg", "value", "market", "replication"}) {
+      const std::string path = std::string("/events/") + col;
+      hid_t old = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
+      hid_t t = H5Dget_type(old);
+      H5Dclose(old);
+      H5Ldelete(f, path.c_str(), H5P_DEFAULT);
+      hsize_t n = hsize_t{1} << 28, chunk = 1 << 16;
+      hid_t sp = H5Screate_simple(1, &n, nullptr);
+      hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+      H5Pset_chunk(dcpl, 1, &chunk);
+      hid_t d = H5Dcreate2(f, path.c_str(), t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+      H5Dclose(d);
+      H5Pclose(dcpl);
+      H5Sclose(sp);
+      H5Tclose(t);
+    }
+  });
+  try {
+    eventlog::EventLogReader log(huge);
+    ADD_FAILURE() << "2^28 rows declared in a small file were accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("/events declares 268435456 rows, more than a file of"),
+              std::string::npos)
+        << e.what();
+  }
   fs::remove_all(dir);
 }

@@ -116,6 +116,11 @@ EventLogReader::EventLogReader(const std::string& path)
   meta_.options_json = h5::read_string(m, "options", ctx);
   meta_.start_time = h5::read_scalar<std::int64_t>(m, "start_time", H5T_NATIVE_INT64, ctx);
   meta_.horizon_days = h5::read_scalar<double>(m, "horizon_days", H5T_NATIVE_DOUBLE, ctx);
+  // the scenario's own bound (a hand-built 1e7 days made the monthly series run for minutes)
+  if (!(meta_.horizon_days >= 0 && meta_.horizon_days <= 36500))
+    throw std::runtime_error(path + ": /meta/horizon_days is " +
+                             std::to_string(meta_.horizon_days) +
+                             ", expected a number in [0, 36500] (docs/event-log.md)");
   meta_.markets = h5::read_scalar<std::uint32_t>(m, "markets", H5T_NATIVE_UINT32, ctx);
   meta_.replications = static_cast<std::uint16_t>(
       h5::read_scalar<std::uint32_t>(m, "replications", H5T_NATIVE_UINT32, ctx));
@@ -143,6 +148,15 @@ EventLogReader::EventLogReader(const std::string& path)
   for (const auto& s : layout::event_columns())
     if (dataset_rows(g, s.name, ctx) != impl_->n_events)
       throw std::runtime_error(path + ": /events columns have different lengths");
+  // What the file can make us allocate is bounded by what it holds: a row of /events is 35 bytes
+  // and deflate compresses at most 1032:1, so a file of B bytes holds at most B x 1032 / 35 rows
+  // (a 2 MB file declaring 2^28 rows, its chunks never written, took 4 GB) (#15).
+  const auto file_bytes = std::filesystem::file_size(path);
+  const double max_rows = static_cast<double>(file_bytes) * 1032.0 / 35.0 + 65536;
+  if (static_cast<double>(impl_->n_events) > max_rows)
+    throw std::runtime_error(path + ": /events declares " + std::to_string(impl_->n_events) +
+                             " rows, more than a file of " + std::to_string(file_bytes) +
+                             " bytes can hold (damaged or hand-built?)");
 }
 
 EventLogReader::~EventLogReader() = default;
