@@ -363,9 +363,12 @@ FitResult<GammaGammaParams> fit_gamma_gamma(const RfmData& data, const FitOption
   for (std::size_t i = 0; i < data.size(); ++i) {
     if (data.x[i] <= 0) continue;
     if (!(data.monetary[i] > 0))
-      throw std::runtime_error("Gamma-Gamma: customer #" + std::to_string(i + 1) +
-                               " has x > 0 but a non-positive mean spend " +
-                               std::to_string(data.monetary[i]));
+      throw std::runtime_error(
+          "Gamma-Gamma: customer " +
+          (i < data.id.size() ? "'" + data.id[i] + "' (row " + std::to_string(i + 1) + ")"
+                              : "#" + std::to_string(i + 1)) +
+          " has repeat purchases but a mean spend of " + std::to_string(data.monetary[i]) +
+          " (Gamma-Gamma needs positive spends)");
     m[{data.x[i], data.monetary[i]}] += data.w(i);
   }
   std::vector<double> xs, zs, ws;

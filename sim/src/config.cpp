@@ -145,10 +145,27 @@ ConfigNode load_rec(const std::string& path, std::vector<std::string>& chain,
   if (ext.kind != ConfigNode::Kind::Scalar || ext.scalar.empty())
     throw ScenarioError(ext.pos, "extends",
                         "expected the path of a base scenario file, found " + ext.kind_name());
+  // every problem with the named file is reported at this value (a 5,000-character name gave
+  // "filesystem error: File name too long", a directory "found nothing (null)", #15)
+  if (ext.scalar.size() > 4096)
+    throw ScenarioError(ext.pos, "extends",
+                        "a path of " + std::to_string(ext.scalar.size()) +
+                            " characters: expected the path of a base scenario file");
   std::filesystem::path base_path = std::filesystem::path(path).parent_path() / ext.scalar;
-  if (!std::filesystem::exists(base_path))
+  std::error_code fs_ec;
+  const auto st = std::filesystem::status(base_path, fs_ec);
+  if (fs_ec && fs_ec != std::errc::no_such_file_or_directory)
+    throw ScenarioError(ext.pos, "extends",
+                        "base scenario '" + ext.scalar + "': " + fs_ec.message());
+  if (!std::filesystem::exists(st))
     throw ScenarioError(ext.pos, "extends",
                         "base scenario '" + base_path.string() + "' does not exist");
+  if (!std::filesystem::is_regular_file(st))
+    throw ScenarioError(
+        ext.pos, "extends",
+        "base scenario '" + base_path.string() +
+            (std::filesystem::is_directory(st) ? "' is a directory, not a scenario file"
+                                               : "' is not a regular file (a device or a FIFO)"));
   // The cycle is reported at this `extends:` value, the one that closes it.
   const std::string base_canon = canonical_name(base_path.string());
   if (std::find(chain.begin(), chain.end(), base_canon) != chain.end()) {
