@@ -28,6 +28,17 @@ hid_t event_type_enum() {
   return t;
 }
 
+void keep_links_compact(hid_t plist) {
+  H5Pset_link_phase_change(plist, 64, 48);
+}
+
+Handle group_create_plist() {
+  Handle p(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
+  H5Pset_obj_track_times(p, false);
+  keep_links_compact(p);
+  return p;
+}
+
 namespace {
 Handle dcpl_untimed() {
   Handle p(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
@@ -73,10 +84,15 @@ std::string read_string(hid_t loc, const std::string& name, const std::string& c
   return s;
 }
 
+// Fixed-length, null-terminated UTF-8 strings, one byte wider than the longest: no variable-length
+// strings, whose global-heap reads crashed libhdf5 1.10.8 on a corrupt file (#15).
 void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
                    const std::string& ctx) {
+  std::size_t width = 1;
+  for (const auto& v : values) width = std::max(width, v.size() + 1);
   Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(type, H5T_VARIABLE);
+  H5Tset_size(type, width);
+  H5Tset_strpad(type, H5T_STR_NULLTERM);
   H5Tset_cset(type, H5T_CSET_UTF8);
   hsize_t n = values.size();
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
@@ -84,35 +100,42 @@ void write_strings(hid_t loc, const std::string& name, const std::vector<std::st
   Handle ds(check_id(H5Dcreate2(loc, name.c_str(), type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                      ctx, "create string table"),
             H5Dclose);
-  std::vector<const char*> ptrs;
-  for (const auto& v : values) ptrs.push_back(v.c_str());
-  // HDF5 converts the string pointers through a buffer it allocates zeroed, 1 MiB by default:
-  // size it to the table (a few names), not 1 MiB per table (a tenth of a small run's writing)
-  Handle dxpl(check_id(H5Pcreate(H5P_DATASET_XFER), ctx, "create transfer list"), H5Pclose);
-  check(H5Pset_buffer(dxpl, std::clamp<std::size_t>(n * 64, 4096, std::size_t{1} << 20), nullptr,
-                      nullptr),
-        ctx, "size the conversion buffer");
-  if (n > 0) check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, dxpl, ptrs.data()), ctx, "write strings");
+  std::string packed(values.size() * width, '\0');
+  for (std::size_t i = 0; i < values.size(); ++i)
+    std::memcpy(packed.data() + i * width, values[i].data(), values[i].size());
+  if (n > 0)
+    check(H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), ctx, "write strings");
 }
 
-std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx) {
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx,
+                                      std::uint64_t max_bytes) {
   Handle ds(check_id(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), ctx, ("open " + name).c_str()),
             H5Dclose);
   Handle space(H5Dget_space(ds), H5Sclose);
-  hssize_t n = H5Sget_simple_extent_npoints(space);
+  if (H5Sget_simple_extent_ndims(space) != 1)
+    throw std::runtime_error(ctx + ": /names/" + name +
+                             " is not a one-dimensional table (docs/event-log.md)");
+  const hssize_t n = H5Sget_simple_extent_npoints(space);
   std::vector<std::string> out;
-  if (n <= 0) return out;
-  Handle mt(H5Tcopy(H5T_C_S1), H5Tclose);
-  H5Tset_size(mt, H5T_VARIABLE);
-  {
-    Handle ft(H5Dget_type(ds), H5Tclose);
-    H5Tset_cset(mt, H5Tget_cset(ft));  // HDF5 does not convert between ASCII and UTF-8
-  }
-  std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
-  check(H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()), ctx, "read strings");
-  for (char* p : ptrs) {
-    out.emplace_back(p ? p : "");
-    H5free_memory(p);
+  Handle ft(H5Dget_type(ds), H5Tclose);
+  if (H5Tget_class(ft) != H5T_STRING || H5Tis_variable_str(ft) != 0)
+    throw std::runtime_error(ctx + ": /names/" + name +
+                             " is not a table of fixed-length strings (docs/event-log.md)");
+  const std::size_t width = H5Tget_size(ft);
+  // a table can hold no more than the file does (a damaged extent would allocate without bound)
+  if (n < 0 || width == 0 ||
+      static_cast<double>(n) * static_cast<double>(width) > static_cast<double>(max_bytes))
+    throw std::runtime_error(ctx + ": /names/" + name + " declares " + std::to_string(n) +
+                             " strings of " + std::to_string(width) +
+                             " bytes, more than the file holds (damaged?)");
+  if (n == 0) return out;
+  std::string packed(static_cast<std::size_t>(n) * width, '\0');
+  check(H5Dread(ds, ft, H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), ctx,
+        ("read /names/" + name).c_str());
+  out.reserve(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < static_cast<std::size_t>(n); ++i) {
+    const char* p = packed.data() + i * width;
+    out.emplace_back(p, strnlen(p, width));
   }
   return out;
 }

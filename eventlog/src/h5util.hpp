@@ -60,12 +60,21 @@ inline hid_t check_id(hid_t id, const std::string& context, const char* what) {
 
 hid_t event_type_enum();  // a new enum type; caller closes
 
+// Group creation properties of every group we write: no timestamps, and links kept in the
+// group's object header (checksummed in the 1.10 format) up to 64 of them, never in the
+// "dense" fractal heap, whose corrupt blocks crashed libhdf5 1.10.8 (#15). Also sets `plist`
+// (a file creation list, for the root group) when given.
+Handle group_create_plist();
+void keep_links_compact(hid_t plist);
+
 void write_string(hid_t loc, const std::string& name, const std::string& value,
                   const std::string& ctx);
 std::string read_string(hid_t loc, const std::string& name, const std::string& ctx);
 void write_strings(hid_t loc, const std::string& name, const std::vector<std::string>& values,
                    const std::string& ctx);
-std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx);
+// A table written by write_strings; at most `max_bytes` of strings (the file's size).
+std::vector<std::string> read_strings(hid_t loc, const std::string& name, const std::string& ctx,
+                                      std::uint64_t max_bytes);
 template <class T>
 void write_scalar(hid_t loc, const std::string& name, hid_t type, T value, const std::string& ctx);
 template <class T>

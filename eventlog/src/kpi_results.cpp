@@ -54,8 +54,7 @@ void write_kpi_results(const std::string& log_path, const std::string& report_js
     h5::Handle f(H5Fopen(tmp.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), H5Fclose);
     if (!f.valid()) throw std::runtime_error(log_path + ": cannot open for writing /kpi");
     if (H5Lexists(f, "kpi", H5P_DEFAULT) > 0) H5Ldelete(f, "kpi", H5P_DEFAULT);
-    h5::Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-    H5Pset_obj_track_times(gcpl, false);
+    h5::Handle gcpl = h5::group_create_plist();
     h5::Handle g(
         h5::check_id(H5Gcreate2(f, "kpi", H5P_DEFAULT, gcpl, H5P_DEFAULT), log_path, "create /kpi"),
         H5Gclose);

@@ -11,6 +11,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "checksum.hpp"
 #include "deflate_codec.hpp"
 #include "h5util.hpp"
 #include "journeysim/common/input_file.hpp"
@@ -104,6 +105,13 @@ EventLogReader::EventLogReader(const std::string& path)
   if (h5::read_string(m, "format", ctx) != "journeysim-eventlog")
     throw std::runtime_error(path + ": /meta/format is not journeysim-eventlog");
   int version = h5::read_scalar<std::int32_t>(m, "format_version", H5T_NATIVE_INT32, ctx);
+  if (version == 1)
+    throw std::runtime_error(
+        path +
+        ": event log format version 1 (written by an older journeysim, without checksums) is "
+        "not read by this build (format " +
+        std::to_string(kFormatVersion) +
+        "): run its scenario again (/meta/scenario_text, seed and options record it)");
   if (version != kFormatVersion)
     throw std::runtime_error(path + ": event log format version " + std::to_string(version) +
                              " is not supported (this build reads " +
@@ -122,13 +130,18 @@ EventLogReader::EventLogReader(const std::string& path)
                              std::to_string(meta_.horizon_days) +
                              ", expected a number in [0, 36500] (docs/event-log.md)");
   meta_.markets = h5::read_scalar<std::uint32_t>(m, "markets", H5T_NATIVE_UINT32, ctx);
-  meta_.replications = static_cast<std::uint16_t>(
-      h5::read_scalar<std::uint32_t>(m, "replications", H5T_NATIVE_UINT32, ctx));
-  // absent in logs written before it existed: those start at replication 0
-  if (H5Lexists(m, "first_replication", H5P_DEFAULT) > 0)
-    meta_.first_replication = static_cast<std::uint16_t>(
-        h5::read_scalar<std::uint32_t>(m, "first_replication", H5T_NATIVE_UINT32, ctx));
+  // replications are uint16 in the rows
+  auto replication_scalar = [&](const char* name) {
+    const auto v = h5::read_scalar<std::uint32_t>(m, name, H5T_NATIVE_UINT32, ctx);
+    if (v > 65535)
+      throw std::runtime_error(path + ": /meta/" + name + " is " + std::to_string(v) +
+                               ", expected at most 65535 (docs/event-log.md)");
+    return static_cast<std::uint16_t>(v);
+  };
+  meta_.replications = replication_scalar("replications");
+  meta_.first_replication = replication_scalar("first_replication");
   meta_.part = h5::read_string(m, "part", ctx);
+  const auto file_bytes = std::filesystem::file_size(path);
   Handle n(H5Gopen2(impl_->file, "names", H5P_DEFAULT), H5Gclose);
   if (!n.valid()) throw std::runtime_error(path + ": no /names group");
   H5G_info_t info;
@@ -137,7 +150,7 @@ EventLogReader::EventLogReader(const std::string& path)
     char name[256];
     H5Lget_name_by_idx(n, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
     std::string ns(name);
-    auto values = h5::read_strings(n, ns, ctx);
+    auto values = h5::read_strings(n, ns, ctx, file_bytes);
     if (ns == "event_types")
       type_names_ = values;
     else
@@ -151,12 +164,27 @@ EventLogReader::EventLogReader(const std::string& path)
   // What the file can make us allocate is bounded by what it holds: a row of /events is 35 bytes
   // and deflate compresses at most 1032:1, so a file of B bytes holds at most B x 1032 / 35 rows
   // (a 2 MB file declaring 2^28 rows, its chunks never written, took 4 GB) (#15).
-  const auto file_bytes = std::filesystem::file_size(path);
   const double max_rows = static_cast<double>(file_bytes) * 1032.0 / 35.0 + 65536;
   if (static_cast<double>(impl_->n_events) > max_rows)
     throw std::runtime_error(path + ": /events declares " + std::to_string(impl_->n_events) +
                              " rows, more than a file of " + std::to_string(file_bytes) +
                              " bytes can hold (damaged or hand-built?)");
+  // The metadata, names and extents are what was written: a flipped byte in them is an error,
+  // not a different answer (chunks carry their own Fletcher32, checked as they are read) (#15).
+  checksum::TableRows rows{impl_->n_events, 0, 0};
+  {
+    Handle c(h5::check_id(H5Gopen2(impl_->file, "customers", H5P_DEFAULT), ctx, "open /customers"),
+             H5Gclose);
+    rows.customers = dataset_rows(c, layout::customer_columns().front().name, ctx);
+    Handle d(h5::check_id(H5Gopen2(impl_->file, "channels", H5P_DEFAULT), ctx, "open /channels"),
+             H5Gclose);
+    rows.channels = dataset_rows(d, layout::channel_columns().front().name, ctx);
+  }
+  const auto stored = h5::read_scalar<std::uint64_t>(m, "checksum", H5T_NATIVE_UINT64, ctx);
+  if (stored != checksum::metadata_digest(meta_, type_names_, rows))
+    throw std::runtime_error(path +
+                             ": /meta/checksum does not match the metadata, names and table "
+                             "sizes (the file is damaged)");
 }
 
 EventLogReader::~EventLogReader() = default;
@@ -175,7 +203,8 @@ struct Pipeline {
   hsize_t chunk_rows = 0;
   bool shuffled = false;
   Codec codec = Codec::none;
-  std::uint32_t shuffle_bit = 0, codec_bit = 0;
+  bool checksummed = false;  // Fletcher32 last: 4 bytes after the stored chunk
+  std::uint32_t shuffle_bit = 0, codec_bit = 0, checksum_bit = 0;
 };
 
 std::optional<Pipeline> simple_pipeline(hid_t dset) {
@@ -196,6 +225,8 @@ std::optional<Pipeline> simple_pipeline(hid_t dset) {
       p.codec = Pipeline::Codec::deflate, p.codec_bit = 1u << i;
     else if (f == lz4::kFilterId && p.codec == Pipeline::Codec::none)
       p.codec = Pipeline::Codec::lz4, p.codec_bit = 1u << i;
+    else if (f == H5Z_FILTER_FLETCHER32 && i == n - 1)
+      p.checksummed = true, p.checksum_bit = 1u << i;
     else
       return std::nullopt;
   }
@@ -229,6 +260,11 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
                           void* dst, const std::string& ctx) {
   const std::optional<Pipeline> pipe = simple_pipeline(dset);
   if (!pipe) return false;
+  // format 2: every chunk is checksummed (a pipeline without it is a damaged or foreign file)
+  if (!pipe->checksummed)
+    throw std::runtime_error(ctx +
+                             ": a column's chunks carry no Fletcher32 checksum "
+                             "(docs/event-log.md: damaged or not written by journeysim)");
   const hsize_t chunk = pipe->chunk_rows;
   const std::uint64_t first = start / chunk, last = (start + count - 1) / chunk;
   struct Raw {
@@ -261,20 +297,32 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
     const bool skip_shuffle = raw[i].mask & pipe->shuffle_bit;
     const bool skip_codec = raw[i].mask & pipe->codec_bit;
     const unsigned char* p = raw[i].bytes.get();
+    std::size_t stored = raw[i].size;
+    if (raw[i].mask & pipe->checksum_bit || stored < 4 ||
+        checksum::stored_fletcher32(p, stored) != checksum::fletcher32(p, stored - 4)) {
+      bad = true;
+      return;
+    }
+    stored -= 4;
+    // a chunk inflates at most ~1032:1 (deflate's limit): a damaged chunk size asks no more
+    if (chunk_bytes > stored * 1032 + 1024) {
+      bad = true;
+      return;
+    }
     if (pipe->codec != Pipeline::Codec::none && !skip_codec) {
       tmp = std::make_unique_for_overwrite<unsigned char[]>(chunk_bytes);
       bool ok = false;
       if (pipe->codec == Pipeline::Codec::lz4) {
-        ok = lz4::decode(p, raw[i].size, tmp.get(), chunk_bytes);
+        ok = lz4::decode(p, stored, tmp.get(), chunk_bytes);
       } else {
-        ok = deflate::decompress(p, raw[i].size, tmp.get(), chunk_bytes);
+        ok = deflate::decompress(p, stored, tmp.get(), chunk_bytes);
       }
       if (!ok) {
         bad = true;
         return;
       }
       p = tmp.get();
-    } else if (raw[i].size < chunk_bytes) {
+    } else if (stored != chunk_bytes) {
       bad = true;
       return;
     }
@@ -292,7 +340,10 @@ bool read_chunks_parallel(hid_t dset, std::size_t size, std::uint64_t start, std
       std::memcpy(out + (row0 - start) * size, plain.get() + (row0 - k * chunk) * size,
                   (row1 - row0) * size);
   });
-  if (bad) throw std::runtime_error(ctx + ": a compressed chunk does not decode (corrupt file?)");
+  if (bad)
+    throw std::runtime_error(ctx +
+                             ": a chunk fails its Fletcher32 checksum or does not decode (the file "
+                             "is damaged)");
   return true;
 }
 
@@ -316,6 +367,16 @@ void read_rows(hid_t group, const char* name, hid_t mem_type, std::uint64_t star
   if ((is_enum || H5Tequal(ft, mem_type) > 0) &&
       read_chunks_parallel(ds, H5Tget_size(ft), start, count, dst, ctx))
     return;
+  {  // HDF5 decodes another pipeline itself: it must include the Fletcher32 check too
+    Handle dcpl(H5Dget_create_plist(ds), H5Pclose);
+    unsigned flags = 0, config = 0;
+    std::size_t ncd = 0;
+    if (H5Pget_filter_by_id2(dcpl, H5Z_FILTER_FLETCHER32, &flags, &ncd, nullptr, 0, nullptr,
+                             &config) < 0)
+      throw std::runtime_error(ctx + ": column " + name +
+                               " carries no Fletcher32 checksum (docs/event-log.md: damaged or "
+                               "not written by journeysim)");
+  }
   Handle fspace(H5Dget_space(ds), H5Sclose);
   hsize_t off = start, cnt = count;
   h5::check(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &off, nullptr, &cnt, nullptr), ctx,

@@ -10,6 +10,7 @@
 
 #include "byte_buffer.hpp"
 #include "byte_shuffle.hpp"
+#include "checksum.hpp"
 #include "deflate_codec.hpp"
 #include "h5util.hpp"
 #include "journeysim/common/input_file.hpp"
@@ -87,14 +88,15 @@ struct EventLogWriter::Impl {
   Handle file;
   Table events, customers, channels;
   std::uint64_t bytes_out = 0;
+  Metadata meta;
+  std::vector<std::string> type_names;
 
   void create_table(Table& t, const char* name, const std::vector<layout::ColumnSpec>& specs,
                     std::size_t chunk_rows, std::size_t row_size) {
     t.name = name;
     t.chunk_rows = chunk_rows;
     t.row_size = row_size;
-    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-    H5Pset_obj_track_times(gcpl, false);
+    Handle gcpl = h5::group_create_plist();
     t.group = Handle(
         h5::check_id(H5Gcreate2(file, name, H5P_DEFAULT, gcpl, H5P_DEFAULT), ctx, "create group"),
         H5Gclose);
@@ -116,6 +118,8 @@ struct EventLogWriter::Impl {
         h5::check(H5Pset_filter(dcpl, static_cast<H5Z_filter_t>(lz4::kFilterId), H5Z_FLAG_MANDATORY,
                                 0, nullptr),
                   ctx, "set LZ4 filter");
+      // every chunk carries HDF5's Fletcher32 of its stored bytes, checked on every read (#15)
+      h5::check(H5Pset_fletcher32(dcpl), ctx, "set Fletcher32 filter");
       c.dset = Handle(
           h5::check_id(H5Dcreate2(t.group, s.name, c.type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT),
                        ctx, "create dataset"),
@@ -173,12 +177,16 @@ struct EventLogWriter::Impl {
               gather<decltype(width)::value>(job.src, t.row_size, spec.offset, job.valid_rows, n,
                                              !raw, target.data());
             });
-            if (raw) continue;
-            if (comp.codec == Compression::Codec::lz4) {
+            if (comp.codec == Compression::Codec::lz4)
               lz4::encode(plain.data(), plain.size(), job.out[ci]);
-              continue;
-            }
-            deflate::compress(plain.data(), plain.size(), comp.level, job.out[ci]);
+            else if (!raw)
+              deflate::compress(plain.data(), plain.size(), comp.level, job.out[ci]);
+            // what HDF5's Fletcher32 filter appends, last in the pipeline
+            ByteBuffer& stored = job.out[ci];
+            const std::size_t size = stored.size();
+            const std::uint32_t sum = checksum::fletcher32(stored.data(), size);
+            stored.resize(size + 4);
+            checksum::put_fletcher32(sum, stored.data() + size);
           }
         },
         isolated);
@@ -253,14 +261,19 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
   impl_->ctx = path_;
   impl_->opt = options;
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
+  h5::keep_links_compact(fcpl);
+  H5Pset_obj_track_times(fcpl, false);  // the root group's header has no timestamps either
   Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  // HDF5 1.10's file format: its superblock, object headers and chunk indexes carry checksums
+  // that HDF5 checks on every read, so a damaged structure is an error (#15)
+  h5::check(H5Pset_libver_bounds(fapl, H5F_LIBVER_V110, H5F_LIBVER_V110), path_,
+            "set file format bounds");
   impl_->file = Handle(H5Fcreate(temp_path_.c_str(), H5F_ACC_TRUNC, fcpl, fapl), H5Fclose);
   if (!impl_->file.valid())
     throw std::runtime_error("cannot create " + temp_path_ + " (is the directory writable?)");
   auto& im = *impl_;
   try {
-    Handle gcpl(H5Pcreate(H5P_GROUP_CREATE), H5Pclose);
-    H5Pset_obj_track_times(gcpl, false);
+    Handle gcpl = h5::group_create_plist();
     Handle m(H5Gcreate2(im.file, "meta", H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose);
     h5::write_string(m, "format", "journeysim-eventlog", im.ctx);
     h5::write_scalar<std::int32_t>(m, "format_version", H5T_NATIVE_INT32, kFormatVersion, im.ctx);
@@ -281,8 +294,9 @@ EventLogWriter::EventLogWriter(std::string path, const Metadata& meta, WriterOpt
     h5::write_string(m, "time_unit", "seconds since 1970-01-01T00:00:00Z", im.ctx);
     Handle n(H5Gcreate2(im.file, "names", H5P_DEFAULT, gcpl, H5P_DEFAULT), H5Gclose);
     for (const auto& [ns, values] : meta.names) h5::write_strings(n, ns, values, im.ctx);
-    std::vector<std::string> types(kEventTypeNames.begin(), kEventTypeNames.end());
-    h5::write_strings(n, "event_types", types, im.ctx);
+    im.type_names.assign(kEventTypeNames.begin(), kEventTypeNames.end());
+    h5::write_strings(n, "event_types", im.type_names, im.ctx);
+    im.meta = meta;  // for /meta/checksum, written at commit with the row counts
     im.create_table(im.events, "events", layout::event_columns(), options.chunk_rows,
                     sizeof(Event));
     im.create_table(im.customers, "customers", layout::customer_columns(), 1 << 14,
@@ -333,6 +347,13 @@ void EventLogWriter::commit() {
       c.type.reset();
     }
     t->group.reset();
+  }
+  {
+    const checksum::TableRows rows{im.events.rows, im.customers.rows, im.channels.rows};
+    Handle m(h5::check_id(H5Gopen2(im.file, "meta", H5P_DEFAULT), im.ctx, "open /meta"), H5Gclose);
+    h5::write_scalar<std::uint64_t>(m, "checksum", H5T_NATIVE_UINT64,
+                                    checksum::metadata_digest(im.meta, im.type_names, rows),
+                                    im.ctx);
   }
   h5::check(H5Fflush(im.file, H5F_SCOPE_GLOBAL), im.ctx, "flush");
   // the close flushes: on a full disk it fails, and the file must not be published

@@ -8,7 +8,7 @@
 
 namespace journeysim::eventlog {
 
-inline constexpr int kFormatVersion = 1;
+inline constexpr int kFormatVersion = 2;
 
 // Event types. The numeric values are stored in /events/type as an HDF5 enum whose member names
 // are the strings below, so a file describes itself. Append only; never renumber.
