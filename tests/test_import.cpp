@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <string>
 
+#include "journeysim/kpi/clv.hpp"
 #include "journeysim/kpi/import.hpp"
 #include "journeysim/kpi/score.hpp"
 
@@ -661,7 +663,9 @@ const std::set<std::string> kNotMeaningfulForPurchaseLogs = {"avg_customer_lifes
 //   tr -d '\r' < CDNOW_sample.txt | awk '{n[$1]++} END{for(k in n) r+=n[k]>1; print r}' -> 1152
 //   (distinct purchase days instead of rows: 1139)
 TEST(ImportRealData, CdnowSample) {
-  auto r = import_csv(kData + "/CDNOW_sample.txt", load_mapping("cdnow_sample"));
+  auto rows = load_mapping("cdnow_sample");
+  rows.merge_same_day_purchases = false;  // every row a purchase (the shipped mapping merges)
+  auto r = import_csv(kData + "/CDNOW_sample.txt", rows);
   const Log& log = r.log;
   EXPECT_EQ(r.stats.rows_read, 6919u);
   EXPECT_EQ(r.stats.rows_used, 6919u);
@@ -686,20 +690,31 @@ TEST(ImportRealData, CdnowSample) {
   EXPECT_FALSE(kpi_of(rep, "arpa").result.available);  // no MRR: conversions carry value 0
   EXPECT_FALSE(kpi_of(rep, "clv").result.available);   // no churn events
 
-  auto merged = load_mapping("cdnow_sample");
-  merged.merge_same_day_purchases = true;
-  auto rm = import_csv(kData + "/CDNOW_sample.txt", merged);
+  // the shipped mapping merges a customer's same-day rows, as clv does (#15)
+  const auto shipped = load_mapping("cdnow_sample");
+  EXPECT_TRUE(shipped.merge_same_day_purchases);
+  auto rm = import_csv(kData + "/CDNOW_sample.txt", shipped);
   EXPECT_EQ(rm.log.count(EventType::purchase), 6696u);
   EXPECT_EQ(rm.stats.purchases_merged, 6919u - 6696u);
   o.kpis = {"repeat_purchase_rate"};
-  EXPECT_DOUBLE_EQ(kpi_of(score(rm.log, o), "repeat_purchase_rate").result.value, 1139.0 / 2357.0);
+  const double rate = kpi_of(score(rm.log, o), "repeat_purchase_rate").result.value;
+  EXPECT_DOUBLE_EQ(rate, 1139.0 / 2357.0);
+  // ... the same repeat buyers as clv's summary of the same file over the whole window (x > 0:
+  // repeat purchase days), read by clv's own CDNOW reader
+  SummaryOptions so;
+  so.time_unit_days = 7;
+  const RfmData s = summarize_transactions(read_cdnow(kData + "/CDNOW_sample.txt", 1), so);
+  ASSERT_EQ(s.size(), 2357u);
+  const auto repeaters = std::count_if(s.x.begin(), s.x.end(), [](double x) { return x > 0; });
+  EXPECT_EQ(repeaters, 1139);
+  EXPECT_DOUBLE_EQ(rate, static_cast<double>(repeaters) / static_cast<double>(s.size()));
 }
 
 // data/CDNOW_master.source.txt: 69,659 rows, 23,570 customers, total 2,500,315.63, 67,591
 // distinct (customer, day) pairs, 11,516 customers with more than one purchase day.
 TEST(ImportRealData, CdnowMaster) {
   auto m = load_mapping("cdnow");
-  m.merge_same_day_purchases = true;
+  EXPECT_TRUE(m.merge_same_day_purchases);  // as clv counts (#15)
   auto r = import_csv(kData + "/CDNOW_master.txt", m);
   EXPECT_EQ(r.stats.rows_read, 69659u);
   EXPECT_EQ(r.log.customers.size(), 23570u);
