@@ -1583,3 +1583,22 @@ TEST(Kpis, MemoComputesEachComponentOncePerPopulationAndDefinition) {
   EXPECT_EQ(memo.get(&tag1, lifespan, a, compute(7)).value, 5);
   EXPECT_EQ(calls, 6);
 }
+
+// Amounts that add up past the largest double make a sum infinite: the KPI says so (it was
+// reported as "an empty denominator", #15); an empty population still says empty denominator.
+TEST(ScoreMessages, OverflowingAmountsAreNamedNotBlamedOnAnEmptyDenominator) {
+  kpi::LogBuilder b(T0, day(100));
+  b.event("a", day(10), E::purchase, -1, 1.5e308);
+  b.event("b", day(20), E::purchase, -1, 1.5e308);
+  const auto s = score1(b.build(), "revenue_collected");
+  expect_unavailable(s, "add up past the largest number a double holds (largest amount 1.5e+308");
+  kpi::LogBuilder c(T0, day(100));
+  c.event("a", day(1), E::login);
+  const auto e = score1(c.build(), "arpa");
+  EXPECT_FALSE(e.result.available);
+  EXPECT_EQ(e.result.reason.find("double holds"), std::string::npos) << e.result.reason;
+  kpi::LogBuilder d(T0, day(100));
+  d.event("a", day(10), E::purchase, -1, 10);
+  const auto ok = score1(d.build(), "revenue_collected");
+  EXPECT_TRUE(ok.result.available);
+}

@@ -151,6 +151,22 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   for (const KpiDef* d : defs)
     for (const auto& g : rep.groups)
       for (int r = 0; r < rep.replications; ++r) jobs.push_back({d, g, r, {}});
+  // Amounts that add up past the range of a double make sums infinite: say so, rather than
+  // blame an empty denominator (#15). Summed in order, once, over every amount of the log.
+  double largest_amount = 0;
+  bool amounts_overflow = false;
+  {
+    double total = 0;
+    for (double v : log.value) {
+      total += std::fabs(v);
+      largest_amount = std::max(largest_amount, std::fabs(v));
+    }
+    for (const auto& d : log.channels) {
+      total += std::fabs(d.spend);
+      largest_amount = std::max(largest_amount, std::fabs(d.spend));
+    }
+    amounts_overflow = !std::isfinite(total);
+  }
   KpiMemo memo;  // components shared by several KPIs, computed once per population
   tbb::parallel_for(std::size_t{0}, jobs.size(), [&](std::size_t j) {
     Job& job = jobs[j];
@@ -168,9 +184,21 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
     Context ctx{log,        pop.at(job.group)[job.rep],   d,
                 opt.params, rows_for(job.group, job.rep), &memo};
     job.result = d.compute(ctx);
-    if (job.result.available && !std::isfinite(job.result.value))
-      job.result =
-          Result::unavailable("not defined for this population (e.g. an empty denominator)");
+    if (job.result.available && !std::isfinite(job.result.value)) {
+      if (amounts_overflow) {
+        char largest[32];
+        std::snprintf(largest, sizeof largest, "%.3g", largest_amount);
+        job.result = Result::unavailable(
+            std::string("not computable: the log's amounts add up past the largest number a "
+                        "double holds (largest amount ") +
+            largest + "; check the log's value, spend and MRR columns)");
+      } else if (std::isnan(job.result.value)) {
+        job.result = Result::unavailable("not defined for this population (an empty denominator)");
+      } else {
+        job.result = Result::unavailable(
+            "not defined for this population (a non-zero amount over an empty denominator)");
+      }
+    }
   });
   for (std::size_t j = 0; j < jobs.size(); j += rep.replications) {
     KpiScore s;
