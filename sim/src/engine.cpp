@@ -1442,7 +1442,9 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
     limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
                                                   options.threads);
   const std::uint64_t units = static_cast<std::uint64_t>(options.markets) * options.replications;
-  auto [u0, u1] = part_units(units, options.part_index, options.part_count);
+  // (not a structured binding: lambdas below capture the bounds, which clang 14 refuses)
+  const auto part = part_units(units, options.part_index, options.part_count);
+  std::uint64_t u0 = part.first, u1 = part.second;
   if (options.unit_end > options.unit_begin) {
     if (options.unit_end > units) throw std::runtime_error("unit range past the run's units");
     u0 = options.unit_begin;

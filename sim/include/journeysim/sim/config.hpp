@@ -26,12 +26,14 @@ class ScenarioError : public std::runtime_error {
   std::string key_path_;
 };
 
+struct ConfigEntry;  // a key and its value in a map node (defined below)
+
 struct ConfigNode {
   enum class Kind { Null, Scalar, Map, Seq };
   Kind kind = Kind::Null;
   std::string scalar;
-  bool quoted = false;  // scalar was quoted in the source (a string, never a number)
-  std::vector<std::pair<std::string, ConfigNode>> map;  // in source order
+  bool quoted = false;           // scalar was quoted in the source (a string, never a number)
+  std::vector<ConfigEntry> map;  // in source order
   std::vector<ConfigNode> seq;
   SourcePos pos;      // position of the value
   SourcePos key_pos;  // position of the key that introduced it (for maps)
@@ -39,6 +41,16 @@ struct ConfigNode {
   const ConfigNode* find(const std::string& key) const;
   ConfigNode* find(const std::string& key);
   std::string kind_name() const;
+};
+
+// (A std::pair of a node inside the node's own class is not a complete type for clang's C++20
+// library checks: a struct of its own with the pair's member names.)
+struct ConfigEntry {
+  std::string first;  // the key
+  ConfigNode second;  // the value
+  ConfigEntry() = default;
+  ConfigEntry(std::string key, ConfigNode value)
+      : first(std::move(key)), second(std::move(value)) {}
 };
 
 // Parses one YAML file (no `extends` processing). Syntax errors become ScenarioError.
