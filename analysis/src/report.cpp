@@ -41,12 +41,18 @@ std::string fmt_signed(double v, const std::string& unit) {
   if (std::isfinite(v) && v > 0) s.insert(0, "+");
   return s;
 }
-std::string fmt_p(double p) {
+// A p-value as text (not HTML: escape it where it goes into HTML; the SVG tooltips escape their
+// text themselves, and an escaped "&lt;" there showed as "&lt;", #16).
+std::string fmt_p_text(double p) {
   if (!std::isfinite(p)) return "–";
-  if (p < 0.001) return "&lt;0.001";
+  if (p < 0.001) return "<0.001";
   char b[32];
   std::snprintf(b, sizeof b, "%.3f", p);
   return b;
+}
+// The same, escaped for HTML.
+std::string fmt_p(double p) {
+  return escape(fmt_p_text(p));
 }
 
 // A direction id (as in the compare JSON) for people.
@@ -811,7 +817,7 @@ std::string forest_section(const json& c) {
       r.tooltip = jstr(k, "name") + " (" + jstr(k, "id") + "), " + jstr(d, "variant") + " vs " +
                   base + ": difference " + fmt_signed(jnum(d, "delta"), unit) + " " + unit +
                   ", relative " + r.note + ", adjusted p " +
-                  (std::isfinite(jnum(d, "p_adjusted")) ? fmt_p(jnum(d, "p_adjusted")) : "–") +
+                  (std::isfinite(jnum(d, "p_adjusted")) ? fmt_p_text(jnum(d, "p_adjusted")) : "–") +
                   ", " + verdict;
       for (double v : {rel, lo, hi}) mags.push_back(std::abs(v));
       fp.rows.push_back(r);
@@ -885,15 +891,19 @@ std::string compare_kpi_table(const json& c) {
         if (jstr(v, "scenario") == name) return v;
       return json();
     };
-    std::string rows = std::to_string(std::max<std::size_t>(1, diffs.size()));
+    const bool available = jbool(k, "available", true);
+    // one row per variant, or one row saying why there is none: the KPI and base cells span
+    // exactly the rows emitted (a rowspan of every variant over one row shifted every later
+    // KPI's cells into the wrong columns, #16)
+    const bool one_row = diffs.empty() || !available;
+    std::string rows = std::to_string(one_row ? 1 : diffs.size());
     std::string head = "<td rowspan=\"" + rows + "\">" + escape(jstr(k, "name", jstr(k, "id"))) +
                        " <code>" + escape(jstr(k, "id")) + "</code><br/><small>" + escape(unit) +
                        " · " + escape(direction_text(jstr(k, "direction"))) + "</small></td>";
     json bv = value_of(base);
     if (bv.is_null() && !values.empty()) bv = values[0];
     head += value_cell(bv, unit, " rowspan=\"" + rows + "\"");
-    bool available = jbool(k, "available", true);
-    if (diffs.empty() || !available) {
+    if (one_row) {
       std::string reason = jstr(bv, "reason", "not available");
       s += "<tr class=\"unavailable\" data-kpi=\"" + escape(jstr(k, "id")) + "\">" + head +
            "<td colspan=\"" + std::to_string(rest_cols) + "\">" +

@@ -172,6 +172,10 @@ MEASURE = r"""
       if (col < cols.length)
         t.problems.push(`row ${i + 1}: ${col} columns under ${cols.length} headers`);
     });
+    // a cell spanning rows that do not exist (the table's last KPI, not available, kept a
+    // rowspan of every variant over its one row, #16)
+    if (taken.length > body.length)
+      t.problems.push(`a cell spans ${taken.length - body.length} rows past the last row`);
   }
   for (const sel of selectors) out.counts[sel] = document.querySelectorAll(sel).length;
   out.missing = [...document.querySelectorAll('[data-chart-missing]')].map(e => e.dataset.chartMissing);

@@ -45,6 +45,9 @@ report "$tmp/saas.h5" saas.html
 report "$tmp/mobile.h5" mobile.html
 report "$tmp/ecommerce.h5" ecommerce.html
 report "$src/tests/data/compare_sample.json" compare_sample.html
+# two variants and a KPI not available second in the table: the rows after it must stay under
+# their headers (its rowspan of every variant over one row shifted them, #16)
+report "$src/tests/data/compare_unavailable_kpi_second.json" compare_unavailable.html
 report "$tmp/compare.json" compare.html
 
 # sweeps (about 2 s together on one core)
@@ -88,7 +91,7 @@ shots=()
 set +e
 python3 "$here/check_render.py" --chromium "$chromium" "${shots[@]}" \
   "$tmp/saas.html:$all" "$tmp/mobile.html:$all" "$tmp/ecommerce.html:funnel,active,stages" \
-  "$tmp/compare_sample.html:forest" "$tmp/compare.html:forest" \
+  "$tmp/compare_sample.html:forest" "$tmp/compare_unavailable.html:forest" "$tmp/compare.html:forest" \
   "$tmp/sweep_ff.html:$ff" "$tmp/sweep_sobol.html:$sobol" "$tmp/sweep_morris.html:$morris" \
   "$tmp/fit.html:$fit" \
   "!$here/broken_report.html" "!$here/broken_sweep_report.html:table.best=2" \
