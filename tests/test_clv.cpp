@@ -610,3 +610,23 @@ TEST(ClvCli, FitsAndPredictions) {
   EXPECT_NE(std::system(cmd.c_str()), 0);
   EXPECT_NE(slurp(dir + "/err.txt").find("available columns"), std::string::npos);
 }
+
+// A repeat buyer with a non-positive mean spend is named by its id and row, not "customer #2"
+// (#15).
+TEST(GammaGamma, NonPositiveSpendNamesTheCustomer) {
+  RfmData d;
+  d.id = {"A17", "B42"};
+  d.x = {2, 3};
+  d.t_x = {10, 20};
+  d.T = {30, 30};
+  d.monetary = {12.5, -4};
+  try {
+    fit_gamma_gamma(d);
+    ADD_FAILURE() << "a negative mean spend was fitted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("customer 'B42' (row 2) has repeat purchases but a mean "
+                                         "spend of -4"),
+              std::string::npos)
+        << e.what();
+  }
+}
