@@ -9,6 +9,7 @@
 #include "journeysim/analysis/baseline.hpp"
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/kpi/score.hpp"
+#include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/scenario.hpp"
 #include "util.hpp"
 
@@ -17,6 +18,7 @@ namespace {
 struct State {
   std::string input, baseline, format, output;
   std::string customers, days;
+  bool keep_rate = false;
   std::optional<std::uint64_t> seed;
   std::uint16_t replications = 5;
   int threads = 0;
@@ -68,8 +70,13 @@ const bool registered = journeysim::cli::register_command(
           sub.add_option("--customers", st->customers,
                          "SCENARIO.yaml: expected arrivals over the horizon (sets `customers`)")
               ->check(CLI::NonNegativeNumber);
-      auto* days = sub.add_option("--days", st->days, "SCENARIO.yaml: horizon in days")
+      auto* days = sub.add_option("--days", st->days,
+                                  "SCENARIO.yaml: horizon in days (`customers` stays a total: "
+                                  "see --keep-rate)")
                        ->check(CLI::PositiveNumber);
+      auto* keep_rate = sub.add_flag("--keep-rate", st->keep_rate,
+                                     "SCENARIO.yaml with --days: scale `customers` by days / "
+                                     "horizon_days, keeping the daily arrival rate");
       auto* seed = sub.add_option("--seed", st->seed, "SCENARIO.yaml: random seed")
                        ->check(CLI::NonNegativeNumber);
       auto* threads =
@@ -79,12 +86,16 @@ const bool registered = journeysim::cli::register_command(
           sub.add_option("--set", st->sets, "SCENARIO.yaml: override key.path=value (repeatable)");
       sub.add_option("--kpi-param", st->kpi_params,
                      "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`)");
-      sub.add_option("--format", st->format, "table (default on a terminal), json or html")
+      sub.add_option(
+             "--format", st->format,
+             "table (the default on stdout, terminal or not), json or html; with -o FILE and "
+             "no --format: html for FILE.html, json otherwise")
           ->check(CLI::IsMember({"table", "json", "html"}));
       sub.add_option("-o,--output", st->output,
                      "Write to this file instead of standard output (written whole, then renamed "
                      "into place; the format defaults to html for *.html, json otherwise)");
-      const std::vector<CLI::Option*> scenario_only = {reps, customers, days, seed, threads, sets};
+      const std::vector<CLI::Option*> scenario_only = {reps,    customers, days,     seed,
+                                                       threads, sets,      keep_rate};
       return [st, &g, scenario_only] {
         namespace analysis = journeysim::analysis;
         namespace kpi = journeysim::kpi;
@@ -97,8 +108,17 @@ const bool registered = journeysim::cli::register_command(
         if (is_scenario(st->input)) {
           std::vector<std::string> sets = st->sets;
           if (!st->customers.empty()) sets.insert(sets.begin(), "customers=" + st->customers);
-          if (!st->days.empty()) sets.insert(sets.begin(), "horizon_days=" + st->days);
           if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
+          if (st->keep_rate && st->days.empty())
+            throw std::runtime_error("--keep-rate goes with --days");
+          if (!st->days.empty()) {
+            bool customers_given = !st->customers.empty();
+            for (const auto& a : st->sets) customers_given |= a.rfind("customers=", 0) == 0;
+            const auto h = journeysim::sim::override_horizon(st->input, sets, std::stod(st->days),
+                                                             st->keep_rate, customers_given);
+            sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
+            if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
+          }
           const auto scenario = journeysim::sim::load_scenario(st->input, sets);
           analysis::SimulateOptions so;
           so.replications = st->replications;

@@ -20,7 +20,7 @@ struct State {
   int replications = 10, max_replications = 200, threads = 0;
   std::string kpis, format, output, precision, correction = "holm", keep_logs;
   double alpha = 0.05;
-  bool independent = false, variance_reduction = false;
+  bool independent = false, variance_reduction = false, keep_rate = false;
 };
 
 const bool registered = journeysim::cli::register_command(
@@ -38,7 +38,12 @@ const bool registered = journeysim::cli::register_command(
           ->check(CLI::Range(2, 65535));
       sub.add_option("--customers", st->customers,
                      "Expected arrivals over the horizon, for every scenario (sets `customers`)");
-      sub.add_option("--days", st->days, "Horizon in days for every scenario (sets horizon_days)");
+      sub.add_option("--days", st->days,
+                     "Horizon in days for every scenario (sets horizon_days; `customers` stays a "
+                     "total, so the daily arrival rate changes: see --keep-rate)");
+      sub.add_flag("--keep-rate", st->keep_rate,
+                   "With --days: scale each scenario's `customers` by days / its horizon_days, "
+                   "keeping its daily arrival rate");
       sub.add_option("--seed", st->seed, "Random seed (default: the base scenario's seed)")
           ->check(CLI::NonNegativeNumber);
       sub.add_option("--kpi", st->kpis, "Comma-separated KPI ids (default: all)");
@@ -47,8 +52,9 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--kpi-param", st->kpi_params,
                      "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`)");
       sub.add_option("--format", st->format,
-                     "table (default on a terminal), json, or html (the report of `journeysim "
-                     "report COMPARE.json`: forest plot, KPI table, economics)")
+                     "table (the default on stdout, terminal or not), json, or html (the report of "
+                     "`journeysim report COMPARE.json`: forest plot, KPI table, economics); with "
+                     "-o FILE and no --format: html for FILE.html, json otherwise")
           ->check(CLI::IsMember({"table", "json", "html"}));
       sub.add_option("-o,--output", st->output,
                      "Write the output to this file (written whole, then renamed into place)");
@@ -80,6 +86,7 @@ const bool registered = journeysim::cli::register_command(
         o.sets = st->sets;
         o.customers = st->customers;
         o.days = st->days;
+        o.keep_rate = st->keep_rate;
         o.seed = st->seed;
         o.replications = st->replications;
         o.max_replications = std::max(st->max_replications, st->replications);

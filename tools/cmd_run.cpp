@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "journeysim/sim/driver.hpp"
+#include "journeysim/sim/horizon.hpp"
 #include "util.hpp"
 
 namespace {
@@ -20,7 +21,7 @@ struct State {
   std::uint32_t markets = 1;
   std::uint16_t replications = 1, first_replication = 0;
   std::vector<std::string> sets;
-  bool discard = false;
+  bool discard = false, keep_rate = false;
 };
 
 void on_signal(int) {
@@ -45,7 +46,12 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("-o,--output", st->output, "Event log to write (HDF5)");
       sub.add_option("--customers", st->customers,
                      "Expected arrivals per market over the horizon (sets `customers`)");
-      sub.add_option("--days", st->days, "Horizon in days (sets `horizon_days`)");
+      sub.add_option("--days", st->days,
+                     "Horizon in days (sets `horizon_days`; `customers` stays a total over the "
+                     "horizon, so the daily arrival rate changes: see --keep-rate)");
+      sub.add_flag("--keep-rate", st->keep_rate,
+                   "With --days: scale `customers` by days / horizon_days, keeping the daily "
+                   "arrival rate");
       sub.add_option("--seed", st->seed, "Random seed (sets `seed`)")
           ->check(CLI::NonNegativeNumber);
       sub.add_option("--threads", st->threads,
@@ -72,8 +78,16 @@ const bool registered = journeysim::cli::register_command(
           throw std::runtime_error("run: give -o OUT.h5 (or --discard to write nothing)");
         std::vector<std::string> sets = st->sets;
         if (st->customers) sets.insert(sets.begin(), "customers=" + fmt_num(*st->customers));
-        if (st->days) sets.insert(sets.begin(), "horizon_days=" + fmt_num(*st->days));
         if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
+        if (st->keep_rate && !st->days) throw std::runtime_error("--keep-rate goes with --days");
+        if (st->days) {
+          bool customers_given = st->customers.has_value();
+          for (const auto& a : st->sets) customers_given |= a.rfind("customers=", 0) == 0;
+          const auto h =
+              sim::override_horizon(st->scenario, sets, *st->days, st->keep_rate, customers_given);
+          sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
+          if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
+        }
         sim::Scenario scenario = sim::load_scenario(st->scenario, sets);
         sim::DriverOptions opt;
         opt.run.threads = st->threads;

@@ -45,7 +45,8 @@ const bool registered = journeysim::cli::register_command(
         if (log_opt->count() == 0 && csv_opt->count() == 0)
           throw CLI::RequiredError("an event log (LOG.h5) or --csv FILE --mapping NAME|FILE");
       });
-      sub.add_option("--format", st->format, "table (default on a terminal), json or csv")
+      sub.add_option("--format", st->format,
+                     "table (default, also when stdout is not a terminal), json or csv")
           ->check(CLI::IsMember({"table", "json", "csv"}));
       sub.add_option("--by", st->by, "Breakdown: channel, segment, plan, cohort or market")
           ->check(CLI::IsMember({"channel", "segment", "plan", "cohort", "market"}));
@@ -77,8 +78,8 @@ const bool registered = journeysim::cli::register_command(
           log = kpi::load_event_log(st->log);
         }
         auto report = kpi::score(log, o);
-        std::string format =
-            st->format.empty() ? (isatty(STDOUT_FILENO) ? "table" : "json") : st->format;
+        // table unless asked otherwise, terminal or not (#16)
+        std::string format = st->format.empty() ? "table" : st->format;
         if (st->write) {
           if (st->log.empty()) throw std::runtime_error("score --write needs an HDF5 event log");
           journeysim::eventlog::KpiRows rows;

@@ -31,7 +31,9 @@ std::string output_format(const std::string& format, const std::string& output) 
   if (!format.empty()) return format;
   if (!output.empty())
     return std::filesystem::path(output).extension() == ".html" ? "html" : "json";
-  return isatty(STDOUT_FILENO) ? "table" : "json";
+  // the same whether or not stdout is a terminal: `compare ... > file` wrote JSON where the
+  // user expected the table they saw on screen (#16)
+  return "table";
 }
 
 void emit(const std::string& text, const std::string& output) {

@@ -14,6 +14,7 @@
 
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/kpi/score.hpp"
+#include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/rng.hpp"
 #include "journeysim/version.hpp"
 
@@ -263,8 +264,10 @@ CompareResult compare(const CompareOptions& o) {
   }
   std::vector<std::string> sets;
   if (o.customers) sets.push_back("customers=" + fmt_num(*o.customers));
-  if (o.days) sets.push_back("horizon_days=" + fmt_num(*o.days));
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
+  if (o.keep_rate && !o.days) throw std::runtime_error("--keep-rate goes with --days");
+  bool customers_given = o.customers.has_value();
+  for (const auto& a : o.sets) customers_given |= a.rfind("customers=", 0) == 0;
 
   CompareResult res;
   res.crn = !o.independent;
@@ -274,7 +277,13 @@ CompareResult compare(const CompareOptions& o) {
   std::vector<Arm> arms(S);   // the chosen design
   std::vector<Arm> other(S);  // the other design for variants (variance_reduction)
   for (std::size_t i = 0; i < S; ++i) {
-    arms[i].scenario = sim::load_scenario(o.scenarios[i], sets);
+    std::vector<std::string> own = sets;  // --days (and --keep-rate) per scenario
+    if (o.days) {
+      auto h = sim::override_horizon(o.scenarios[i], sets, *o.days, o.keep_rate, customers_given);
+      own.insert(own.begin(), h.sets.begin(), h.sets.end());
+      if (!h.note.empty()) res.notes.push_back(h.note);
+    }
+    arms[i].scenario = sim::load_scenario(o.scenarios[i], own);
     res.names.push_back(arms[i].scenario.name);
     res.paths.push_back(o.scenarios[i]);
   }
@@ -452,6 +461,7 @@ nlohmann::json to_json(const CompareResult& r) {
                               {"seed", r.seeds[i]},
                               {"role", i == 0 ? "base" : "variant"}});
   j["replications"] = r.replications;
+  if (!r.notes.empty()) j["notes"] = r.notes;
   j["crn"] = r.crn;
   j["design"] = r.crn ? "paired (common random numbers), Student t with R-1 df"
                       : "independent seeds, Welch t";
@@ -577,6 +587,7 @@ std::string to_text(const CompareResult& r) {
     << (r.crn ? "common random numbers (paired t)" : "independent seeds (Welch t)")
     << "; value +/- 95% CI half-width; p adjusted by " << r.correction << " across variants; alpha "
     << r.alpha << "\n";
+  for (const auto& n : r.notes) o << "note: " << n << "\n";
   for (std::size_t i = 1; i < r.names.size(); ++i) {
     o << "\n== " << r.names[i] << " vs " << r.names[0] << " ==\n";
     char line[512];

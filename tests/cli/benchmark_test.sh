@@ -63,10 +63,19 @@ grep -q 'data-chart="forest"' "$WORK/c.html" || fail "compare html lacks the for
 "$BIN" -q report "$WORK/c.json" -o "$WORK/r.html" || fail "report of compare json failed"
 grep -q 'data-chart="forest"' "$WORK/r.html" || fail "report lacks the forest plot"
 
+# stdout redirected to a file gets the table a terminal shows, not JSON (#16)
+"$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
+  --customers 300 --days 60 --kpi mrr >"$WORK/c.txt" || fail "compare > file failed"
+grep -q "^== saas_b2b_fast_response vs saas_b2b ==" "$WORK/c.txt" || fail "compare > file: not the table: $(head -3 "$WORK/c.txt")"
+
 # an event log
 "$BIN" -q run "$SRC/scenarios/ecommerce_d2c.yaml" --customers 2000 --days 120 -o "$WORK/a.h5" || fail "run failed"
 "$BIN" benchmark "$WORK/a.h5" -b ecommerce --format json >"$WORK/e.json" || fail "benchmark on a log failed"
 grep -q '"name": "ecommerce"' "$WORK/e.json" || fail "json lacks the pack"
+"$BIN" benchmark "$WORK/a.h5" -b ecommerce >"$WORK/e.txt" || fail "benchmark > file failed"
+head -c1 "$WORK/e.txt" | grep -q '{' && fail "benchmark > file wrote JSON, not the table"
+"$BIN" score "$WORK/a.h5" --kpi mrr >"$WORK/s.txt" || fail "score > file failed"
+grep -q "^KPI report: " "$WORK/s.txt" || fail "score > file: not the table: $(head -2 "$WORK/s.txt")"
 err=$("$BIN" benchmark "$WORK/a.h5" -b ecommerce --replications 3 2>&1); rc=$?
 expect_error $rc "$err"
 grep -q "replications applies to SCENARIO.yaml input" <<<"$err" || fail "message: $err"

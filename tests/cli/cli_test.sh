@@ -86,6 +86,15 @@ PY
   "$BIN" kpis | grep -q "^nps " || fail "kpis does not list nps"
   "$BIN" -q export "$WORK/a.h5" --csv "$WORK/csv" || fail "export failed"
   head -1 "$WORK/csv/events.csv" | grep -q '^time,customer,type' || fail "events.csv header"
+  # --days says what happens to the daily arrival rate; --keep-rate keeps it (#16)
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --days 730 --discard 2>&1) || fail "run --days"
+  grep -q "note: saas_b2b .*--days 730 replaces horizon_days 365; customers (20000) is a total over the horizon, so arrivals go from 54.79 a day to 27.4 a day" <<<"$err" || fail "--days note: $err"
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --days 40 --keep-rate -o "$WORK/k.h5" || fail "run --keep-rate"
+  /usr/bin/python3 -c "import h5py,sys; t=h5py.File(sys.argv[1])['meta/scenario_text'][()].decode(); assert 'customers: 2191.78082191780' in t, t[:300]" "$WORK/k.h5" || fail "--keep-rate: customers not scaled to 20000 x 40 / 365"
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --days 40 --keep-rate --set customers=5 --discard 2>&1) && fail "--keep-rate with customers accepted"
+  grep -q "give one" <<<"$err" || fail "--keep-rate + customers: $err"
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --keep-rate --discard 2>&1) && fail "--keep-rate without --days accepted"
+  grep -q "keep-rate goes with --days" <<<"$err" || fail "--keep-rate alone: $err"
   # a --part file is scored on the replications it holds, not averaged with missing ones as
   # zeros, and a /meta/replications that its rows contradict is not trusted (#15)
   "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1500 --days 45 --replications 3 --part 2/3 -o "$WORK/p2.h5" || fail "part run"

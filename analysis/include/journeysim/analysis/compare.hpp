@@ -19,6 +19,7 @@ struct CompareOptions {
   std::vector<std::string> scenarios;  // paths; [0] is the base, the rest are variants
   std::vector<std::string> sets;       // scenario overrides applied to every scenario
   std::optional<double> customers, days;
+  bool keep_rate = false;  // with days: scale each scenario's customers to keep its daily rate
   std::optional<std::uint64_t> seed;  // default: the base scenario's seed
   int replications = 10;
   std::vector<std::string> kpis;  // ids; empty = all
@@ -73,6 +74,7 @@ struct Economics {
 
 struct CompareResult {
   std::vector<std::string> names, paths;
+  std::vector<std::string> notes;  // what --days did to each scenario's arrival rate
   std::vector<std::uint64_t> seeds;
   int replications = 0;
   bool crn = true;
