@@ -368,6 +368,13 @@ TEST(ReportRun, EveryChartIsPresentNonEmptyAndTheKpiTableIsComplete) {
   EXPECT_NE(html.find("3 replications"), std::string::npos);
   // no baseline given: no verdict column
   EXPECT_EQ(html.find("baseline range"), std::string::npos);
+  // the headline cards use the CAC of the CLV:CAC ratio (fully loaded), not marketing CAC (#16)
+  const auto c0 = html.find("<div class=\"cards\">");
+  ASSERT_NE(c0, std::string::npos);
+  const std::string cards = html.substr(c0, html.find("<section", c0) - c0);
+  EXPECT_NE(cards.find(">CAC (fully loaded)<"), std::string::npos);
+  EXPECT_NE(cards.find(">CLV:CAC Ratio<"), std::string::npos);
+  EXPECT_EQ(cards.find(">Customer Acquisition Cost<"), std::string::npos);
 }
 
 TEST(ReportRun, BaselineVerdictsFillTheKpiTable) {

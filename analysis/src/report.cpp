@@ -573,9 +573,13 @@ std::string survival_and_stages_section(const kpi::Log& log,
   return s + "</div>\n</section>\n";
 }
 
+// The headline figures. CAC is the fully loaded one (channel spend and team costs), the CAC of
+// the CLV:CAC ratio beside it and of the KPI table: marketing-only CAC next to the subscription
+// CLV made a 55:1 ratio on the cards while the table said 18.6 (#16).
 std::string headline_cards(const kpi::ScoreReport& rep) {
-  static const std::array<const char*, 6> ids = {
-      "mrr", "active_customers", "conversion_rate", "monthly_churn_rate", "cac", "clv"};
+  static const std::array<const char*, 7> ids = {
+      "mrr", "active_customers", "conversion_rate", "monthly_churn_rate", "cac_fully_loaded",
+      "clv", "cac_clv_ratio"};
   std::string s;
   for (const char* id : ids)
     for (const auto& k : rep.scores) {
