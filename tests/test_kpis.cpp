@@ -1602,3 +1602,25 @@ TEST(ScoreMessages, OverflowingAmountsAreNamedNotBlamedOnAnEmptyDenominator) {
   const auto ok = score1(d.build(), "revenue_collected");
   EXPECT_TRUE(ok.result.available);
 }
+
+// By channel, a team's cost belongs to no channel: fully loaded CAC (and the ratios using it)
+// are not available rather than equal to marketing CAC (#16); the whole population still has it.
+TEST(ScoreByChannel, FullyLoadedCacIsNotAllocatedToChannels) {
+  kpi::LogBuilder b(T0, day(60));
+  b.names("channels", {"search", "team:sales"});
+  const auto a = b.customer("a");
+  b.info(a).channel = 0;
+  b.event("a", day(1), E::lead_created, 0);
+  b.event("a", day(5), E::conversion, 0, 100);
+  b.channel_day({0, 0, 0, day(0), 50.0, 0, 0, 0, 0});
+  b.channel_day({0, 0, 1, day(0), 30.0, 0, 0, 0, 0});
+  const kpi::Log log = b.build();
+  const auto by = report(log, {"cac", "cac_fully_loaded"}, {}, "channel");
+  for (const auto& s : by.scores) {
+    if (s.group != "search") continue;
+    if (s.id == "cac") expect_value(s, 50, 1);
+    if (s.id == "cac_fully_loaded") expect_unavailable(s, "not allocated to channels");
+  }
+  const auto all = report(log, {"cac_fully_loaded"});
+  expect_value(all.scores.at(0), 80, 1);
+}

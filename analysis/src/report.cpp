@@ -146,7 +146,7 @@ TableStats table_stats(const kpi::Log& log, const std::vector<std::vector<std::u
     std::vector<const kpi::ChannelDay*> rows;
     for (const auto& d : log.channels)
       if (d.replication == log.first_replication + r) rows.push_back(&d);
-    kpi::Context ctx{log, pops[r], *def, params, &rows};
+    kpi::Context ctx{log, pops[r], *def, params, &rows, nullptr, {}};
     kpi::Result res = def->compute(ctx);
     if (!res.available) {
       if (st.reason.empty()) st.reason = res.reason;

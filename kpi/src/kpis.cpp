@@ -320,7 +320,8 @@ std::vector<KpiDef> build() {
   add({"cac_fully_loaded",
        "CAC (fully loaded)",
        "revenue",
-       "All spend in the channel table, team costs included / customers who converted.",
+       "All spend in the channel table, team costs included / customers who converted. Not "
+       "defined by channel (--by channel): team costs are not allocated to channels.",
        "currency",
        {E::conversion},
        true,

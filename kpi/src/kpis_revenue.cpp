@@ -39,6 +39,12 @@ std::size_t converted_count(const Context& x, std::int64_t from = INT64_MIN,
 Result new_customer_cost(const Context& x, bool teams) {
   Result r = need_channels(x);
   if (!r.available) return r;
+  // a team serves every channel's customers: its cost is not split by channel (it was left out,
+  // so the "fully loaded" CAC of each channel equalled its marketing CAC, #16)
+  if (teams && x.by == "channel")
+    return Result::unavailable(
+        "team costs are not allocated to channels: by channel, only marketing CAC (cac, or "
+        "cost=marketing) is defined");
   double spend = channel_sum(
       x, [](const ChannelDay& d) { return d.spend; }, teams);
   return ratio(spend, static_cast<double>(converted_count(x)), "new customers");
@@ -185,7 +191,8 @@ Result clv_subscription(const Context& x) {
 
 Result clv_survival(const Context& x) {
   // the lifetime as the avg_customer_lifespan KPI computes it (with its own parameters)
-  Context lx{x.log, x.customers, *find_kpi("avg_customer_lifespan"), x.params, x.channel_rows};
+  Context lx{x.log,   x.customers, *find_kpi("avg_customer_lifespan"), x.params, x.channel_rows,
+             nullptr, x.by};
   Result a = arpa(x), life = lifespan(lx);
   if (!a.available) return a;
   if (!life.available) return life;

@@ -182,7 +182,8 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
       return;
     }
     Context ctx{log,        pop.at(job.group)[job.rep],   d,
-                opt.params, rows_for(job.group, job.rep), &memo};
+                opt.params, rows_for(job.group, job.rep), &memo,
+                opt.by};
     job.result = d.compute(ctx);
     if (job.result.available && !std::isfinite(job.result.value)) {
       if (amounts_overflow) {

@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -81,6 +82,9 @@ struct Context {
   // the breakdown cannot attribute channel rows (segment, plan, cohort).
   const std::vector<const ChannelDay*>* channel_rows = nullptr;
   KpiMemo* memo = nullptr;  // shared component results (nullptr: computed every time)
+  // the breakdown (`score --by`): "" for the whole population. Team costs belong to no channel,
+  // so fully loaded costs are not defined per channel.
+  std::string_view by;
   double num(const std::string& param) const;
   std::string str(const std::string& param) const;
 };
