@@ -1373,17 +1373,23 @@ KPI_TEST(Replications, MeanStandardErrorAndStudentTInterval, "csat", "nps", "imp
 TEST(KpiParams, ParseAndErrors) {
   auto p = kpi::parse_params({"activation_rate.window_days=14", "clv.margin=0.7"});
   EXPECT_EQ(p, (kpi::Params{{"activation_rate.window_days", "14"}, {"clv.margin", "0.7"}}));
-  EXPECT_EQ(error_of([] { kpi::parse_params({"nope.x=1"}); }),
-            "--set nope.x=1: unknown KPI 'nope' (see `journeysim kpis`)");
+  EXPECT_EQ(error_of([] { kpi::parse_params({"nosuchkpi.x=1"}); }),
+            "--kpi-param nosuchkpi.x=1: unknown KPI 'nosuchkpi' (see `journeysim kpis`)");
+  EXPECT_EQ(error_of([] { kpi::parse_params({"csta.margin=1"}); }),
+            "--kpi-param csta.margin=1: unknown KPI 'csta' (did you mean 'csat'?) (see "
+            "`journeysim kpis`)");
+  EXPECT_EQ(error_of([] { kpi::parse_params({"activation_rate.window_dys=3"}); }),
+            "--kpi-param activation_rate.window_dys=3: KPI 'activation_rate' has no parameter "
+            "'window_dys' (did you mean 'window_days'?) (it takes: window_days)");
   EXPECT_EQ(error_of([] { kpi::parse_params({"csat.window=3"}); }),
-            "--set csat.window=3: KPI 'csat' has no parameter 'window' (it takes none)");
+            "--kpi-param csat.window=3: KPI 'csat' has no parameter 'window' (it takes none)");
   EXPECT_EQ(error_of([] { kpi::parse_params({"activation_rate.days=3"}); }),
-            "--set activation_rate.days=3: KPI 'activation_rate' has no parameter 'days' (it "
+            "--kpi-param activation_rate.days=3: KPI 'activation_rate' has no parameter 'days' (it "
             "takes: window_days)");
   EXPECT_EQ(error_of([] { kpi::parse_params({"activation_rate"}); }),
-            "--set activation_rate: expected kpi_id.param=value");
+            "--kpi-param activation_rate: expected kpi_id.param=value");
   EXPECT_EQ(error_of([] { kpi::parse_params({"window_days=3"}); }),
-            "--set window_days=3: expected kpi_id.param=value");
+            "--kpi-param window_days=3: expected kpi_id.param=value");
 }
 
 TEST(KpiParams, ScoreErrors) {
@@ -1391,7 +1397,8 @@ TEST(KpiParams, ScoreErrors) {
   b.event("a", day(0), E::signup, 0);
   b.event("a", day(1), E::activated);
   auto log = b.build();
-  EXPECT_EQ(error_of([&] { report(log, {"nope"}); }), "unknown KPI 'nope' (see `journeysim kpis`)");
+  EXPECT_EQ(error_of([&] { report(log, {"nosuchkpi"}); }),
+            "unknown KPI 'nosuchkpi' (see `journeysim kpis`)");
   EXPECT_EQ(error_of([&] {
               report(log, {"activation_rate"}, {{"activation_rate.window_days", "abc"}});
             }),

@@ -371,7 +371,7 @@ TEST(SweepReport, TheReportCommandRoutesSweepResults) {
   EXPECT_EQ(count(page, "<section id=\"kpi-"), 1u);
   // event-log options are refused with a message naming the option; nothing is written
   const std::string err = (dir / "err.txt").string();
-  for (const std::string option : {"--baseline saas_b2b_smb", "--set mrr.x=1"}) {
+  for (const std::string option : {"--baseline saas_b2b_smb", "--kpi-param mrr.x=1"}) {
     const fs::path out = dir / "refused.html";
     cmd = bin + " report " + results + " " + option + " -o " + out.string() + " 2>" + err;
     const int status = std::system(cmd.c_str());

@@ -24,7 +24,7 @@ namespace analysis = journeysim::analysis;
 
 struct State {
   std::string input, output, title, baseline, kpis;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, kpi_params;
 };
 
 // The report of a sweep's results (RESULTS.h5 of `journeysim sweep`): the analysis of
@@ -41,8 +41,8 @@ void write_sweep_report(const State& st) {
     throw not_for_sweeps("--baseline",
                          "to score a sweep point against a baseline, run it (`journeysim run` "
                          "with its --set values) and report that log");
-  if (!st.sets.empty())
-    throw not_for_sweeps("--set",
+  if (!st.kpi_params.empty())
+    throw not_for_sweeps("--kpi-param",
                          "the KPIs of a sweep are computed with the parameters of its sweep file");
   sw::AnalyseOptions o;
   std::stringstream ss(st.kpis);
@@ -86,7 +86,7 @@ void write_fit_report(const State& st, const nlohmann::json& j) {
                               "calibrate --report`)");
   };
   if (!st.baseline.empty()) throw not_for_fits("--baseline", "applies to event logs only");
-  if (!st.sets.empty()) throw not_for_fits("--set", "applies to event logs only");
+  if (!st.kpi_params.empty()) throw not_for_fits("--kpi-param", "applies to event logs only");
   if (!st.kpis.empty()) throw not_for_fits("--kpi", "applies to a sweep's results only");
   std::string html;
   try {
@@ -161,8 +161,11 @@ const bool registered = journeysim::cli::register_command(
           "Event log: add each KPI's industry benchmark and verdict to the KPI table: a "
           "shipped pack name (scenarios/baselines/NAME.yaml, e.g. saas_b2b_smb) or a pack "
           "file");
-      sub.add_option("--set", st->sets,
+      sub.add_option("--kpi-param", st->kpi_params,
                      "Event log: KPI parameter kpi_id.param=value (repeatable), as in `score`");
+      sub.add_option("--set", st->sets,
+                     "Not for report: --set overrides scenario keys (run, compare, benchmark); a "
+                     "KPI parameter is --kpi-param");
       sub.add_option("--kpi", st->kpis,
                      "Sweep results: only these KPIs, comma-separated (default: every KPI of the "
                      "file)");
@@ -179,6 +182,11 @@ const bool registered = journeysim::cli::register_command(
           "the parameters (fitted ± se, bounds, at-bound and identifiability warnings) with their "
           "correlation heatmap, and each survival target's observed and simulated curves.");
       return [st, &g] {
+        if (!st->sets.empty())
+          throw std::runtime_error(
+              "report: --set " + st->sets.front() +
+              ": --set overrides scenario keys (run, compare, benchmark); a KPI parameter is "
+              "--kpi-param kpi_id.param=value");
         if (journeysim::sweep::is_sweep_results(st->input)) {
           write_sweep_report(*st);
           if (!g.quiet) std::cerr << "report: wrote " << st->output << "\n";
@@ -198,7 +206,7 @@ const bool registered = journeysim::cli::register_command(
                                    "report of an event log or a comparison shows every KPI");
         analysis::ReportOptions o;
         o.title = st->title;
-        o.params = journeysim::kpi::parse_params(st->sets);
+        o.params = journeysim::kpi::parse_params(st->kpi_params);
         if (!st->baseline.empty()) {
           // loaded before the log is read, so a wrong pack name fails at once
           auto pack = std::make_shared<analysis::Baseline>(analysis::load_baseline(st->baseline));

@@ -17,7 +17,7 @@ namespace {
 struct State {
   std::string log, format, by;
   std::string kpis;
-  std::vector<std::string> sets;
+  std::vector<std::string> sets, kpi_params;
   bool no_tables = false, write = false;
   std::string csv, mapping;
   bool skip_bad_rows = false;
@@ -52,7 +52,12 @@ const bool registered = journeysim::cli::register_command(
           ->check(CLI::IsMember({"channel", "segment", "plan", "cohort", "market"}));
       sub.add_option("--kpi", st->kpis,
                      "Comma-separated KPI ids (default: all; see `journeysim kpis`)");
-      sub.add_option("--set", st->sets, "KPI parameter kpi_id.param=value (repeatable)");
+      sub.add_option("--kpi-param", st->kpi_params,
+                     "KPI parameter kpi_id.param=value (repeatable; see `journeysim kpis`), as in "
+                     "compare and benchmark");
+      sub.add_option("--set", st->sets,
+                     "Not for score: --set overrides scenario keys (run, compare, benchmark); a "
+                     "KPI parameter is --kpi-param");
       sub.add_flag("--no-tables", st->no_tables,
                    "JSON: leave out the tables (cohort matrices, time series, curves)");
       sub.add_flag("--write", st->write,
@@ -61,7 +66,12 @@ const bool registered = journeysim::cli::register_command(
         namespace kpi = journeysim::kpi;
         kpi::ScoreOptions o;
         o.by = st->by;
-        o.params = kpi::parse_params(st->sets);
+        if (!st->sets.empty())
+          throw std::runtime_error(
+              "score: --set " + st->sets.front() +
+              ": --set overrides scenario keys (run, compare, benchmark); a KPI parameter is "
+              "--kpi-param kpi_id.param=value");
+        o.params = kpi::parse_params(st->kpi_params);
         std::stringstream ss(st->kpis);
         for (std::string id; std::getline(ss, id, ',');)
           if (!id.empty()) o.kpis.push_back(id);

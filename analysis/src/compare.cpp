@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "journeysim/analysis/runner.hpp"
+#include "journeysim/common/text.hpp"
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/rng.hpp"
@@ -249,12 +250,16 @@ CompareResult compare(const CompareOptions& o) {
     throw std::runtime_error("--max-replications must be between --replications and 65536");
   adjust_p({}, o.correction);  // validates the method name
   std::vector<std::string> kpis = o.kpis;
+  std::vector<std::string> known_ids;
+  for (const auto& d : kpi::registry()) known_ids.push_back(d.id);
   for (const auto& id : kpis)
     if (!kpi::find_kpi(id))
-      throw std::runtime_error("unknown KPI '" + id + "' (see `journeysim kpis`)");
+      throw std::runtime_error("unknown KPI '" + id + "'" + common::did_you_mean(id, known_ids) +
+                               " (see `journeysim kpis`)");
   if (!o.precision_kpi.empty() && !kpi::find_kpi(o.precision_kpi))
-    throw std::runtime_error("--until-precision: unknown KPI '" + o.precision_kpi +
-                             "' (see `journeysim kpis`)");
+    throw std::runtime_error("--until-precision: unknown KPI '" + o.precision_kpi + "'" +
+                             common::did_you_mean(o.precision_kpi, known_ids) +
+                             " (see `journeysim kpis`)");
   if (!kpis.empty()) {  // the economics and the precision target need their KPIs scored too
     auto add = [&](const std::string& id) {
       if (std::find(kpis.begin(), kpis.end(), id) == kpis.end()) kpis.push_back(id);

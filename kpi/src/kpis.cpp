@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/common/text.hpp"
 #include "kpi_families.hpp"
 #include "kpi_shared.hpp"
 
@@ -683,23 +684,25 @@ const KpiDef* find_kpi(const std::string& id) {
 
 Params parse_params(const std::vector<std::string>& assignments) {
   Params p;
+  std::vector<std::string> ids;
+  for (const auto& d : registry()) ids.push_back(d.id);
   for (const auto& a : assignments) {
     auto eq = a.find('='), dot = a.find('.');
     if (eq == std::string::npos || dot == std::string::npos || dot > eq)
-      throw std::runtime_error("--set " + a + ": expected kpi_id.param=value");
+      throw std::runtime_error("--kpi-param " + a + ": expected kpi_id.param=value");
     std::string id = a.substr(0, dot), param = a.substr(dot + 1, eq - dot - 1);
     const KpiDef* d = find_kpi(id);
     if (!d)
-      throw std::runtime_error("--set " + a + ": unknown KPI '" + id + "' (see `journeysim kpis`)");
-    bool known = std::any_of(d->params.begin(), d->params.end(),
-                             [&](const ParamDef& pd) { return pd.name == param; });
-    if (!known) {
-      std::string names;
-      for (const auto& pd : d->params) names += (names.empty() ? "" : ", ") + pd.name;
-      throw std::runtime_error("--set " + a + ": KPI '" + id + "' has no parameter '" + param +
-                               "'" +
-                               (names.empty() ? " (it takes none)" : " (it takes: " + names + ")"));
-    }
+      throw std::runtime_error("--kpi-param " + a + ": unknown KPI '" + id + "'" +
+                               common::did_you_mean(id, ids) + " (see `journeysim kpis`)");
+    std::vector<std::string> names;
+    for (const auto& pd : d->params) names.push_back(pd.name);
+    if (std::find(names.begin(), names.end(), param) == names.end())
+      throw std::runtime_error(
+          "--kpi-param " + a + ": KPI '" + id + "' has no parameter '" + param + "'" +
+          (names.empty()
+               ? " (it takes none)"
+               : common::did_you_mean(param, names) + " (it takes: " + common::join(names) + ")"));
     p[id + "." + param] = a.substr(eq + 1);
   }
   return p;

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/common/text.hpp"
+
 namespace journeysim::kpi {
 
 double t_quantile_975(int df) {
@@ -82,7 +84,12 @@ ScoreReport score(const Log& log, const ScoreOptions& opt) {
   } else {
     for (const auto& id : opt.kpis) {
       const KpiDef* d = find_kpi(id);
-      if (!d) throw std::runtime_error("unknown KPI '" + id + "' (see `journeysim kpis`)");
+      if (!d) {
+        std::vector<std::string> ids;
+        for (const auto& k : registry()) ids.push_back(k.id);
+        throw std::runtime_error("unknown KPI '" + id + "'" + common::did_you_mean(id, ids) +
+                                 " (see `journeysim kpis`)");
+      }
       defs.push_back(d);
     }
   }

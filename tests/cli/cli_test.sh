@@ -144,6 +144,22 @@ assert any(r["arg_name"] == 'web, "paid"' for r in ev), "the quoted channel name
 PY
   ;;
 errors)
+  # one convention: --set overrides scenario keys, --kpi-param sets a KPI parameter; names looked
+  # up get a "did you mean" (#16)
+  "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 300 --days 30 -o "$WORK/k.h5" || fail "run k.h5"
+  for cmd in "score $WORK/k.h5 --set clv.margin=0.5" "report $WORK/k.h5 -o $WORK/k.html --set clv.margin=0.5"; do
+    err=$("$BIN" $cmd 2>&1) && fail "'$cmd' accepted"
+    grep -q -- "--set overrides scenario keys (run, compare, benchmark); a KPI parameter is --kpi-param" <<<"$err" || fail "'$cmd': $err"
+  done
+  "$BIN" score "$WORK/k.h5" --kpi clv --kpi-param clv.margin=0.5 --format json >/dev/null || fail "score --kpi-param"
+  err=$("$BIN" score "$WORK/k.h5" --kpi mrrr 2>&1) && fail "--kpi mrrr accepted"
+  grep -q "unknown KPI 'mrrr' (did you mean 'mrr'?)" <<<"$err" || fail "score --kpi mrrr: $err"
+  err=$("$BIN" score "$WORK/k.h5" --kpi-param clv.margn=0.5 2>&1) && fail "clv.margn accepted"
+  grep -q "no parameter 'margn' (did you mean 'margin'?)" <<<"$err" || fail "--kpi-param clv.margn: $err"
+  err=$("$BIN" compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b.yaml" --kpi conversion_rat 2>&1) && fail "compare --kpi conversion_rat accepted"
+  grep -q "unknown KPI 'conversion_rat' (did you mean 'conversion_rate'?)" <<<"$err" || fail "compare --kpi: $err"
+  err=$("$BIN" validate "$SRC/scenarios/saas_b2b.yaml" --set channels.paid_serch.cpm=1 2>&1) && fail "--set paid_serch accepted"
+  grep -q "no list item named 'paid_serch' (did you mean 'paid_search'?)" <<<"$err" || fail "--set item: $err"
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --part 3/2 2>&1) && fail "--part 3/2 accepted"
   grep -q "part" <<<"$err" || fail "message: $err"
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --set churn.monthly_hazard=-1 2>&1) && fail "bad --set accepted"
