@@ -1631,3 +1631,53 @@ TEST(ScoreByChannel, FullyLoadedCacIsNotAllocatedToChannels) {
   const auto all = report(log, {"cac_fully_loaded"});
   expect_value(all.scores.at(0), 80, 1);
 }
+
+// The service-level KPIs of the sales team (#16), on the log of
+// LeadResponseTime.MeanMedianP90AndNeverTouchedApart plus a lead too recent to judge.
+KPI_TEST(LeadResponseSla, MedianP90AndShareWithinHours, "lead_response_median", "lead_response_p90",
+         "lead_response_within") {
+  kpi::LogBuilder b(T0, day(30));
+  b.event("a", day(0), E::lead_created, 0);
+  b.event("a", day(0) + 2 * kH, E::sales_touch);
+  b.event("b", day(1), E::lead_created, 0);
+  b.event("b", day(1) + 4 * kH, E::sales_touch);
+  b.event("c", day(2), E::lead_created, 0);
+  b.event("c", day(2) + 12 * kH, E::sales_touch);
+  b.event("d", day(3), E::lead_created, 0);  // never touched
+  b.event("e", day(4), E::lead_created, 0);
+  b.event("e", day(4) + 30 * kH, E::sales_touch);
+  b.event("f", day(5), E::sales_touch);  // before its lead: does not answer it
+  b.event("f", day(6), E::lead_created, 0);
+  b.event("g", day(30) - kH / 2, E::lead_created, 0);  // 30 minutes before the end
+  const auto log = b.build();
+  // answered: 2, 4, 12, 30 hours -> median 8, p90 24.6 (as the extras of lead_response_time)
+  expect_value(score1(log, "lead_response_median"), 8, 4);
+  expect_value(score1(log, "lead_response_p90"), 24.6, 4);
+  // within 1 hour (default): judged a..f (6; g is too recent), none in time
+  auto w = score1(log, "lead_response_within");
+  expect_value(w, 0.0, 6);
+  EXPECT_NEAR(extra(w.result, "too_recent"), 1, kTol);
+  // within 4 hours: a (2) and b (4, the limit counts) of 6; within 12: a, b, c -> 1/2
+  expect_value(score1(log, "lead_response_within", {{"lead_response_within.hours", "4"}}), 2.0 / 6,
+               6);
+  expect_value(score1(log, "lead_response_within", {{"lead_response_within.hours", "12"}}), 0.5, 6);
+}
+
+KPI_TEST(FollowupSla, MedianP90AndShareWithinHours, "followup_response_median",
+         "followup_response_p90", "followup_within") {
+  kpi::LogBuilder b(T0, day(30));
+  b.event("x", day(1), E::onboarding_completed);
+  b.event("x", day(1) + 3 * kH, E::success_followup);
+  b.event("y", day(2), E::onboarding_completed);
+  b.event("y", day(2) + 30 * kH, E::success_followup);
+  b.event("z", day(3), E::onboarding_completed);            // never followed up
+  b.event("w", day(30) - 2 * kH, E::onboarding_completed);  // too recent for 24 hours
+  const auto log = b.build();
+  // [3, 30]: median 16.5; p90 at h = 0.9 -> 3 + 0.9 x 27 = 27.3
+  expect_value(score1(log, "followup_response_median"), 16.5, 2);
+  expect_value(score1(log, "followup_response_p90"), 27.3, 2);
+  // within 24 hours (default): x of x, y, z
+  auto w = score1(log, "followup_within");
+  expect_value(w, 1.0 / 3, 3);
+  EXPECT_NEAR(extra(w.result, "too_recent"), 1, kTol);
+}

@@ -6,6 +6,9 @@ namespace journeysim::kpi::kpis_detail {
 
 // kpis_acquisition.cpp
 Result lead_response_time(const Context& x);
+Result lead_response_median(const Context& x);
+Result lead_response_p90(const Context& x);
+Result lead_response_within(const Context& x);
 Result impressions(const Context& x);
 Result click_through_rate(const Context& x);
 Result content_engagement_rate(const Context& x);
@@ -16,6 +19,9 @@ Result trial_to_paid(const Context& x);    // trial_to_paid_rate
 
 // kpis_activation.cpp
 Result lead_response_time_post_onboarding(const Context& x);
+Result followup_response_median(const Context& x);
+Result followup_response_p90(const Context& x);
+Result followup_within(const Context& x);
 Result activation_tasks(const Context& x);  // activation_tasks_completion
 Result activation_milestones(const Context& x);
 Result pql_rate(const Context& x);

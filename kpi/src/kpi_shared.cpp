@@ -1,6 +1,8 @@
 // The Context and KpiMemo members, and the compute helpers several KPI families share.
 #include "kpi_shared.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -25,6 +27,41 @@ Result response_time(const Context& x, E from, E to, const std::string& what) {
   if (!r.available && untouched == 0) return r;
   if (!r.available) r = Result::unavailable("no " + what + " was ever answered");
   r.extra.push_back({"never_touched", untouched});
+  return r;
+}
+
+Result response_quantile(const Context& x, E from, E to, const std::string& what, double q) {
+  Result r = response_time(x, from, to, what);
+  if (!r.available) return r;
+  std::vector<double> h;  // again, for the quantile (response_time keeps only its summary)
+  for (auto c : x.customers) {
+    const std::int64_t a = first_time(x, c, from);
+    if (a == kNone) continue;
+    if (const std::int64_t b = first_time(x, c, to, a); b != kNone) h.push_back((b - a) / 3600.0);
+  }
+  r.value = quantile(h, q);
+  return r;
+}
+
+Result response_within(const Context& x, E from, E to, const std::string& what, double hours) {
+  if (!(hours > 0)) throw std::runtime_error("hours must be positive");
+  const auto limit = static_cast<std::int64_t>(std::llround(hours * 3600));
+  double judged = 0, within = 0, too_recent = 0;
+  for (auto c : x.customers) {
+    const std::int64_t a = first_time(x, c, from);
+    if (a == kNone) continue;
+    if (a + limit > x.log.end) {
+      too_recent += 1;
+      continue;
+    }
+    judged += 1;
+    const std::int64_t b = first_time(x, c, to, a);
+    within += b != kNone && b - a <= limit;
+  }
+  char h[32];
+  std::snprintf(h, sizeof h, "%g", hours);
+  Result r = ratio(within, judged, what + "s made " + h + " hours or more before the end");
+  r.extra.push_back({"too_recent", too_recent});
   return r;
 }
 

@@ -269,6 +269,11 @@ inline std::int64_t month_start(const Log& log, int k) {
 // Distribution of the hours from each customer's first `from` event to its first `to` event after
 // it (kpi_shared.cpp; lead response times of acquisition and activation).
 Result response_time(const Context& x, E from, E to, const std::string& what);
+// The q-quantile (linear interpolation) of the same response times, as the headline.
+Result response_quantile(const Context& x, E from, E to, const std::string& what, double q);
+// The share of `from` events answered by a `to` within `hours`, among those made at least `hours`
+// before the end of observation (a later one cannot be judged yet: counted apart, "too_recent").
+Result response_within(const Context& x, E from, E to, const std::string& what, double hours);
 // Events of type `num` / events of type `den` in the population (kpi_shared.cpp; referral
 // prompts, messages).
 Result count_ratio(const Context& x, E num, E den, const std::string& what);

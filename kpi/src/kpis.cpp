@@ -49,6 +49,40 @@ std::vector<KpiDef> build() {
        {},
        L,
        lead_response_time});
+  add({"lead_response_median",
+       "Lead Response Time (median)",
+       "acquisition",
+       "Median hours from a lead's creation to its first sales touch, over the leads answered "
+       "(linear interpolation); leads never touched are counted apart (never_touched).",
+       "hours",
+       {E::lead_created, E::sales_touch},
+       false,
+       {},
+       L,
+       lead_response_median});
+  add({"lead_response_p90",
+       "Lead Response Time (p90)",
+       "acquisition",
+       "90th percentile of the hours from a lead's creation to its first sales touch, over the "
+       "leads answered (linear interpolation); leads never touched are counted apart.",
+       "hours",
+       {E::lead_created, E::sales_touch},
+       false,
+       {},
+       L,
+       lead_response_p90});
+  add({"lead_response_within",
+       "Leads Answered Within SLA",
+       "acquisition",
+       "Share of leads whose first sales touch came within `hours` of their creation, among the "
+       "leads created at least `hours` before the end of the log (later ones cannot be judged "
+       "yet: too_recent). A lead never touched counts as not answered in time.",
+       "share",
+       {E::lead_created},
+       false,
+       {{"hours", "1", "the service level, hours (> 0)"}},
+       H,
+       lead_response_within});
   add({"lead_response_time_post_onboarding",
        "Lead Response Time (Post-Onboarding)",
        "activation",
@@ -60,6 +94,40 @@ std::vector<KpiDef> build() {
        {},
        L,
        lead_response_time_post_onboarding});
+  add({"followup_response_median",
+       "Success Follow-up Time (median)",
+       "activation",
+       "Median hours from onboarding completion to the first success-team follow-up, over the "
+       "customers followed up; those never followed up are counted apart.",
+       "hours",
+       {E::onboarding_completed, E::success_followup},
+       false,
+       {},
+       L,
+       followup_response_median});
+  add({"followup_response_p90",
+       "Success Follow-up Time (p90)",
+       "activation",
+       "90th percentile of the hours from onboarding completion to the first success-team "
+       "follow-up, over the customers followed up.",
+       "hours",
+       {E::onboarding_completed, E::success_followup},
+       false,
+       {},
+       L,
+       followup_response_p90});
+  add({"followup_within",
+       "Follow-ups Within SLA",
+       "activation",
+       "Share of onboarding completions followed up by the success team within `hours`, among "
+       "those at least `hours` before the end of the log (too_recent: counted apart). One never "
+       "followed up counts as not in time.",
+       "share",
+       {E::onboarding_completed},
+       false,
+       {{"hours", "24", "the service level, hours (> 0)"}},
+       H,
+       followup_within});
   add({"cohort_retention",
        "Cohort Retention Analysis",
        "retention",

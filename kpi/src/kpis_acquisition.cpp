@@ -9,6 +9,15 @@ namespace journeysim::kpi::kpis_detail {
 Result lead_response_time(const Context& x) {
   return response_time(x, E::lead_created, E::sales_touch, "lead");
 }
+Result lead_response_median(const Context& x) {
+  return response_quantile(x, E::lead_created, E::sales_touch, "lead", 0.5);
+}
+Result lead_response_p90(const Context& x) {
+  return response_quantile(x, E::lead_created, E::sales_touch, "lead", 0.9);
+}
+Result lead_response_within(const Context& x) {
+  return response_within(x, E::lead_created, E::sales_touch, "lead", x.num("hours"));
+}
 
 Result impressions(const Context& x) {
   Result r = need_channels(x);

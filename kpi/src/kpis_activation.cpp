@@ -13,6 +13,18 @@ namespace journeysim::kpi::kpis_detail {
 Result lead_response_time_post_onboarding(const Context& x) {
   return response_time(x, E::onboarding_completed, E::success_followup, "onboarding completion");
 }
+Result followup_response_median(const Context& x) {
+  return response_quantile(x, E::onboarding_completed, E::success_followup, "onboarding completion",
+                           0.5);
+}
+Result followup_response_p90(const Context& x) {
+  return response_quantile(x, E::onboarding_completed, E::success_followup, "onboarding completion",
+                           0.9);
+}
+Result followup_within(const Context& x) {
+  return response_within(x, E::onboarding_completed, E::success_followup, "onboarding completion",
+                         x.num("hours"));
+}
 
 namespace {
 
