@@ -266,6 +266,49 @@ TEST(BaselineAssess, VerdictsBandsAndDistancesByHand) {
       << text;
 }
 
+// A value far outside its benchmark on either side is flagged implausible, even when "better":
+// a CAC payback of 2 months against a range of 8-9 (and a p25 of 6) means the scenario is
+// probably miscalibrated (#16). The rule: beyond 3x the upper edge, or under a third of the
+// lower edge; thresholds (one-sided) are never implausible.
+TEST(BaselineAssess, FarOutsideTheBenchmarkIsImplausibleOnEitherSide) {
+  std::string path = write_temp("cases2.yaml", kCases);
+  const auto b = analysis::load_baseline(path);
+  fs::remove(path);
+  auto r = cases_report();
+  for (auto& s : r.scores) {
+    if (s.id == "cac_payback_months") s.mean = 2;
+    if (s.id == "impressions") s.mean = 601;  // range 100-200: more than 3 x 200
+  }
+  auto a = analysis::assess(r, b);
+  // payback figures: #4 threshold (max 12: meets, never implausible), #5 quantiles p25 6 (2 is
+  // not under 6 / 3 = 2), #6 range 8-9 (2 < 8 / 3: implausible, although "better")
+  EXPECT_FALSE(a.figures[4].implausible);
+  EXPECT_FALSE(a.figures[5].implausible);
+  EXPECT_TRUE(a.figures[6].implausible);
+  EXPECT_EQ(a.figures[6].verdict, Verdict::better);
+  EXPECT_EQ(a.figures[6].plausibility,
+            "2 is under a third of the benchmark's lower edge 8: the scenario is probably "
+            "miscalibrated");
+  EXPECT_TRUE(a.figures[9].implausible);  // impressions 601 > 3 x 200
+  for (std::size_t i : {0, 1, 2, 3, 7, 8, 11, 12, 13}) EXPECT_FALSE(a.figures[i].implausible) << i;
+  const auto j = analysis::to_json(a);
+  EXPECT_EQ(j["figures"][6]["implausible"], true);
+  EXPECT_EQ(j["summary"]["implausible"].size(), 2u);
+  EXPECT_EQ(j["summary"]["implausible"][0]["kpi"], "cac_payback_months");
+  const std::string text = analysis::to_text(a);
+  EXPECT_NE(text.find("better (implausible)"), std::string::npos) << text;
+  EXPECT_NE(text.find("Implausible (far outside the benchmark, either side):\n  "
+                      "cac_payback_months: 2 is under a third"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(analysis::to_html_fragment(a).find("<strong>Implausible:</strong> cac_payback_months"),
+            std::string::npos);
+  // and 600 exactly (3 x 200) is not
+  for (auto& s : r.scores)
+    if (s.id == "impressions") s.mean = 600;
+  EXPECT_FALSE(analysis::assess(r, b).figures[9].implausible);
+}
+
 TEST(BaselineErrors, PointAtFileLineColumnAndKey) {
   const std::string head = "format_version: 1\nname: t\nfigures:\n";
   const std::string fig =

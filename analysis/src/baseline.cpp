@@ -427,6 +427,21 @@ void place(FigureAssessment& fa) {
   fa.position = pos;
   if (pos == Position::within && f.kind == FigureKind::threshold_min) fa.position = Position::above;
   if (pos == Position::within && f.kind == FigureKind::threshold_max) fa.position = Position::below;
+  // a factor of 3 beyond the benchmark's edges (ranges and quantiles; a threshold has one side)
+  constexpr double kFactor = 3;
+  if (f.kind != FigureKind::threshold_min && f.kind != FigureKind::threshold_max) {
+    auto text = [&](double v) { return fmt(v); };
+    if (pos == Position::above && f.high > 0 && std::isfinite(f.high) &&
+        fa.value > kFactor * f.high) {
+      fa.implausible = true;
+      fa.plausibility = text(fa.value) + " is more than 3x the benchmark's upper edge " +
+                        text(f.high) + ": the scenario is probably miscalibrated";
+    } else if (pos == Position::below && f.low > 0 && fa.value < f.low / kFactor) {
+      fa.implausible = true;
+      fa.plausibility = text(fa.value) + " is under a third of the benchmark's lower edge " +
+                        text(f.low) + ": the scenario is probably miscalibrated";
+    }
+  }
 }
 
 }  // namespace
@@ -610,6 +625,8 @@ nlohmann::json to_json(const Assessment& a) {
       j["verdict"] = to_string(fa.verdict);
       j["distance"] = fa.distance;
       j["uncertain"] = fa.uncertain;
+      j["implausible"] = fa.implausible;
+      if (fa.implausible) j["plausibility"] = fa.plausibility;
     } else {
       j["reason"] = fa.reason;
       j["verdict"] = to_string(fa.verdict);
@@ -627,6 +644,11 @@ nlohmann::json to_json(const Assessment& a) {
                         {"distance", a.figures[i].distance},
                         {"band", a.figures[i].band},
                         {"verdict", to_string(a.figures[i].verdict)}});
+  nlohmann::json implausible = nlohmann::json::array();
+  for (std::size_t i = 0; i < a.figures.size(); ++i)
+    if (a.figures[i].implausible)
+      implausible.push_back(
+          {{"index", i}, {"kpi", a.figures[i].figure.kpi}, {"why", a.figures[i].plausibility}});
   nlohmann::json unavailable = nlohmann::json::array();
   for (std::size_t i : a.unavailable)
     unavailable.push_back(
@@ -641,6 +663,7 @@ nlohmann::json to_json(const Assessment& a) {
         {"assessed", a.figures.size() - a.unavailable.size()},
         {"counts", counts},
         {"furthest", furthest},
+        {"implausible", implausible},
         {"unavailable", unavailable}}}};
 }
 
@@ -652,7 +675,8 @@ std::string to_text(const Assessment& a) {
     rows.push_back({std::to_string(i + 1), fa.figure.kpi, value_text(fa),
                     benchmark_text(fa.figure, fa.unit),
                     fa.available ? fa.band + (fa.uncertain ? " (CI crosses)" : "") : "-",
-                    to_string(fa.verdict), fa.available ? distance_text(fa.distance) : "-"});
+                    to_string(fa.verdict) + (fa.implausible ? " (implausible)" : ""),
+                    fa.available ? distance_text(fa.distance) : "-"});
   }
   std::vector<std::size_t> width(rows[0].size(), 0);
   for (const auto& r : rows)
@@ -684,6 +708,14 @@ std::string to_text(const Assessment& a) {
            to_string(fa.verdict) + ", #" + std::to_string(a.furthest[k] + 1) + ")\n";
     }
   }
+  bool any_implausible = false;
+  for (std::size_t i = 0; i < a.figures.size(); ++i)
+    if (a.figures[i].implausible) {
+      if (!any_implausible) o += "Implausible (far outside the benchmark, either side):\n";
+      any_implausible = true;
+      o += "  " + a.figures[i].figure.kpi + ": " + a.figures[i].plausibility + " (#" +
+           std::to_string(i + 1) + ")\n";
+    }
   if (!a.unavailable.empty()) {
     o += "In the pack but not computable from this run:\n";
     for (std::size_t i : a.unavailable)
@@ -713,8 +745,10 @@ std::string to_html_fragment(const Assessment& a) {
          html_escape(fa.available ? value_text(fa) : fa.reason) + "</td><td>" +
          html_escape(benchmark_text(f, fa.unit)) + "</td><td>" +
          html_escape(fa.available ? fa.band + (fa.uncertain ? " (CI crosses)" : "") : "-") +
-         "</td><td class=\"verdict " + cls + "\">" + to_string(fa.verdict) + "</td><td>" +
-         (fa.available ? distance_text(fa.distance) : "-") + "</td><td title=\"" +
+         "</td><td class=\"verdict " + cls + "\"" +
+         (fa.implausible ? " title=\"" + html_escape(fa.plausibility) + "\"" : std::string()) +
+         ">" + to_string(fa.verdict) + (fa.implausible ? " <strong>(implausible)</strong>" : "") +
+         "</td><td>" + (fa.available ? distance_text(fa.distance) : "-") + "</td><td title=\"" +
          html_escape(f.note) + "\">" + html_escape(f.source) + " (" + year_text(f.year) + ", " +
          html_escape(f.confidence) + ")</td></tr>\n";
   }
@@ -732,6 +766,10 @@ std::string to_html_fragment(const Assessment& a) {
     o += ".";
   }
   o += "</p>\n";
+  for (const auto& fa : a.figures)
+    if (fa.implausible)
+      o += "<p class=\"benchmark-implausible\"><strong>Implausible:</strong> " +
+           html_escape(fa.figure.kpi) + ": " + html_escape(fa.plausibility) + ".</p>\n";
   if (!a.unavailable.empty()) {
     o += "<p class=\"benchmark-unavailable\">Not computable from this run: ";
     for (std::size_t k = 0; k < a.unavailable.size(); ++k) {

@@ -91,6 +91,11 @@ struct FigureAssessment {
   // difference when that width is 0 or infinite). Scale-free, so KPIs in different units rank.
   double distance = 0;
   bool uncertain = false;  // the 95% CI reaches across an edge of the interval
+  // Far outside the benchmark on either side, better or worse: more than 3x its upper edge or
+  // under a third of its lower edge (positive edges). Better by that much is as suspicious as
+  // worse: the scenario is probably miscalibrated (#16). `plausibility` says why.
+  bool implausible = false;
+  std::string plausibility;
 };
 
 struct Assessment {
