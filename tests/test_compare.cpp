@@ -10,6 +10,9 @@
 #include <numbers>
 
 #include "journeysim/analysis/compare.hpp"
+#include "journeysim/analysis/decision.hpp"
+#include "journeysim/analysis/economics.hpp"
+#include "journeysim/kpi/kpis.hpp"
 
 using namespace journeysim;
 namespace an = journeysim::analysis;
@@ -169,14 +172,171 @@ TEST(CompareEndToEnd, VerdictsFollowTheKpiDirectionAndEconomicsAddUp) {
   EXPECT_NEAR(e.profit.mean, e.revenue.mean - e.cost.mean, 1e-6 * std::abs(e.cost.mean));
   EXPECT_GT(e.cost.mean, 0);  // more sales agents cost more
   EXPECT_NEAR(e.roi.mean, e.profit.mean / e.cost.mean, 1e-9 * std::abs(e.roi.mean));
+  // the monthly cash flows add up to the KPIs: the incremental cumulative profit at the horizon
+  // is the incremental net contribution
+  const auto& past = e.past;
+  const std::size_t window = static_cast<std::size_t>(std::ceil(past.window_months - 1e-9));
+  ASSERT_EQ(past.month_end.size(), window + 36u);
+  EXPECT_DOUBLE_EQ(past.month_end[window - 1], past.window_months);
+  EXPECT_NEAR(past.cumulative[window - 1].mean, e.profit.mean, 1e-6 * std::abs(e.cost.mean));
+  EXPECT_TRUE(std::isfinite(past.npv.mean));
+  EXPECT_GT(past.residual.mean, 0);  // faster answers win more paying customers
   auto j = an::to_json(r);
-  for (const char* key : {"scenarios", "replications", "kpis", "economics", "correction"})
+  for (const char* key :
+       {"scenarios", "replications", "kpis", "economics", "correction", "summary", "kind"})
     EXPECT_TRUE(j.contains(key)) << key;
+  EXPECT_EQ(j["kind"]["id"], "sales_led");
+  EXPECT_TRUE(j["economics"][0]["past_horizon"].contains("npv"));
   const auto& k0 = j["kpis"][0];
   EXPECT_EQ(k0["id"], "lead_response_time");
   EXPECT_EQ(k0["values"].size(), 2u);
   for (const char* key : {"variant", "delta", "ci", "relative", "p", "p_adjusted", "verdict"})
     EXPECT_TRUE(k0["differences"][0].contains(key)) << key;
+}
+
+// Economics past the horizon, by hand (docs/compare.md): a window of 2.5 months with net cash
+// (-100, 30, 40), an MRR of 50 at its end, churn 0.2 a month, margin 0.5, 3 projected months,
+// 12% a year.
+TEST(Economics, HandComputedCase) {
+  an::EconomicsOptions o;
+  o.discount_rate = 0.12;
+  o.projection_months = 3;
+  o.margin = 0.5;
+  an::RunMoney m{{-100, 30, 40}, 50, 0.2};
+  auto r = an::value_run(m, 2.5, o);
+  const double v = std::pow(1.12, -1.0 / 12);  // 0.99060039794300...
+  EXPECT_NEAR(v, 0.9906003979430034, 1e-15);
+  // cash counts at the end of its month (the last, partial month ends at 2.5)
+  const double window = -100 * v + 30 * v * v + 40 * std::pow(v, 2.5);
+  // month j past the horizon: 0.5 * 50 * 0.8^j, discounted to 2.5 + j
+  const double residual =
+      25 * (0.8 * std::pow(v, 3.5) + 0.64 * std::pow(v, 4.5) + 0.512 * std::pow(v, 5.5));
+  EXPECT_NEAR(window, -30.554709502155802, 1e-9);
+  EXPECT_NEAR(residual, 46.836107067617974, 1e-9);
+  EXPECT_NEAR(r.residual, residual, 1e-9);
+  EXPECT_NEAR(r.npv, window + residual, 1e-9);
+  // the closed form of the residual: g m v^W q (1 - q^J) / (1 - q), q = (1 - c) v
+  const double q = 0.8 * v;
+  EXPECT_NEAR(r.residual, 25 * std::pow(v, 2.5) * q * (1 - q * q * q) / (1 - q), 1e-9);
+  const std::vector<double> ends = {1, 2, 2.5, 3.5, 4.5, 5.5};
+  const std::vector<double> cum = {-100, -70, -30, -10, 6, 18.8};
+  ASSERT_EQ(r.month_end.size(), ends.size());
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    EXPECT_DOUBLE_EQ(r.month_end[i], ends[i]);
+    EXPECT_NEAR(r.cumulative[i], cum[i], 1e-9) << i;
+  }
+  // against a base that earns nothing: replication 2 starts 40 better
+  an::RunMoney zero{{0, 0, 0}, 0, 0}, m2{{-60, 30, 40}, 50, 0.2};
+  auto p = an::past_horizon({zero, zero}, {m, m2}, 2.5, o, true);
+  EXPECT_NEAR(p.npv.mean, (16.28139756546217 + 55.905413483182315) / 2, 1e-9);
+  EXPECT_NEAR(p.residual.mean, residual, 1e-9);
+  // mean cumulative: -80, -50, -10, 10, 26, 38.8: breaks even at month end 3.5 (month 4)
+  EXPECT_NEAR(p.cumulative[2].mean, -10, 1e-9);
+  EXPECT_DOUBLE_EQ(p.break_even, 3.5);
+  EXPECT_EQ(an::month_number(p.break_even), 4);
+  // two replications 40 apart: se 20, half-width 12.706 x 20: the lower bound never gets there
+  EXPECT_NEAR(p.cumulative[0].se, 20, 1e-9);
+  EXPECT_TRUE(std::isnan(p.break_even_confident));
+  // a curve that dips below 0 again after crossing is not broken even until it stays above
+  an::RunMoney dip{{10, -20, 40}, 0, 0};
+  o.projection_months = 0;
+  auto pd = an::past_horizon({zero, zero}, {dip, dip}, 2.5, o, true);
+  EXPECT_DOUBLE_EQ(pd.break_even, 2.5);
+  EXPECT_DOUBLE_EQ(pd.break_even_confident, 2.5);  // identical replications: no spread
+  EXPECT_EQ(an::month_number(pd.break_even), 3);
+}
+
+TEST(Decision, SharesInPercentagePointsScoresAbsoluteOthersRelative) {
+  an::Difference d;
+  d.available = true;
+  d.delta = {0.042, 0.005, 0.031, 0.053, 10};
+  d.relative = 0.21;
+  auto share = an::change_of("share", d);
+  EXPECT_EQ(share.unit, "pp");
+  EXPECT_NEAR(share.value, 4.2, 1e-12);
+  EXPECT_NEAR(share.ci_low, 3.1, 1e-12);
+  EXPECT_EQ(an::change_text("share", d), "+4.2 pp, 95% CI +3.1 to +5.3");
+  d.delta = {3.1, 1, 1.0, 5.2, 10};
+  d.relative = 0.5;  // NPS 6.2 -> 9.3: "+50%" says nothing about a score that can cross zero
+  auto nps = an::change_of("points", d);
+  EXPECT_EQ(nps.unit, "points");
+  EXPECT_FALSE(nps.relative_shown);
+  EXPECT_EQ(an::change_text("points", d, false), "+3.1 points");
+  EXPECT_NEAR(an::effect_size("points", d), 0.031, 1e-12);
+  d.delta = {1200, 100, 1000, 1400, 10};
+  d.relative = 0.081;
+  EXPECT_EQ(an::change_text("currency/month (MRR)", d, false),
+            "+1,200 currency/month (MRR) (+8.1%)");
+  EXPECT_NEAR(an::effect_size("currency", d), 0.081, 1e-12);
+}
+
+// A comparison built by hand: the summary names what changed (largest effect first), what did
+// not, whether it pays and the knock-on effects.
+TEST(Decision, SummaryLinesFromAHandBuiltComparison) {
+  an::CompareResult r;
+  r.names = {"base", "fast"};
+  r.paths = {"b.yaml", "f.yaml"};
+  r.kind = "sales_led";
+  r.horizon_days = 365;
+  r.alpha = 0.05;
+  auto kpi = [&](const std::string& id, double base, double delta, bool sig,
+                 const std::string& verdict) {
+    an::KpiComparison k;
+    k.id = id;
+    k.values = {{base, 0, base, base, 10}, {base + delta, 0, base + delta, base + delta, 10}};
+    an::Difference d;
+    d.variant = "fast";
+    d.available = true;
+    d.delta = {delta, std::abs(delta) / 10, delta * 0.8, delta * 1.2, 10};
+    d.relative = delta / base;
+    d.significant = sig;
+    d.verdict = verdict;
+    k.differences = {d};
+    r.kpis.push_back(k);
+  };
+  kpi("conversion_rate", 0.20, 0.02, true, "better");  // +10%
+  kpi("mrr", 100000, 30000, true, "better");           // +30%
+  kpi("monthly_churn_rate", 0.02, 0.0001, false, "no difference");
+  kpi("followup_response_p90", 10, 5, true, "worse");   // not headline: knock-on
+  kpi("message_open_rate", 0.3, 0.03, true, "better");  // not headline: counted
+  an::Economics e;
+  e.variant = "fast";
+  e.profit = {5000, 100, 4800, 5200, 10};
+  e.past.npv = {9000, 100, 8800, 9200, 10};
+  e.past.residual = {4000, 100, 3800, 4200, 10};
+  e.past.window_months = 11.99;
+  e.past.month_end = {1, 2, 11.99, 12.99};
+  e.past.break_even = 2;
+  e.past.break_even_confident = 11.99;
+  r.economics.push_back(e);
+  auto s = an::summarise(r);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].pays, "yes");
+  EXPECT_EQ(s[0].headline_order,
+            (std::vector<std::string>{"mrr", "conversion_rate", "monthly_churn_rate"}));
+  EXPECT_EQ(s[0].changed, (std::vector<std::string>{"mrr", "conversion_rate"}));
+  EXPECT_EQ(s[0].unchanged, (std::vector<std::string>{"monthly_churn_rate"}));
+  EXPECT_EQ(s[0].knock_on, (std::vector<std::string>{"followup_response_p90"}));
+  EXPECT_EQ(s[0].other_changed, 2);
+  ASSERT_EQ(s[0].lines.size(), 4u);
+  EXPECT_NE(s[0].lines[0].find("What changed: Monthly Recurring Revenue +30,000 currency/month (+30.0%), 95% CI +24,000 to +36,000 (better)"), std::string::npos)
+      << s[0].lines[0];
+  EXPECT_NE(s[0].lines[0].find("Conversion Rate (lead -> customer) +2.0 pp"), std::string::npos)
+      << s[0].lines[0];
+  EXPECT_NE(s[0].lines[1].find("Did not change (no significant difference): Monthly Logo Churn."),
+            std::string::npos)
+      << s[0].lines[1];
+  EXPECT_NE(s[0].lines[2].find("Does it pay: yes"), std::string::npos) << s[0].lines[2];
+  EXPECT_NE(s[0].lines[2].find("breaks even in month 2, month 12 by the lower 95% bound"),
+            std::string::npos)
+      << s[0].lines[2];
+  EXPECT_NE(s[0].lines[3].find("Success Follow-up Time (p90) +5"), std::string::npos)
+      << s[0].lines[3];
+  // an NPV whose CI straddles 0 is not a yes
+  r.economics[0].past.npv = {100, 100, -120, 320, 10};
+  EXPECT_EQ(an::summarise(r)[0].pays, "unclear");
+  r.economics[0].past.npv = {-900, 100, -1100, -700, 10};
+  EXPECT_EQ(an::summarise(r)[0].pays, "no");
 }
 
 TEST(CompareEndToEnd, IndependentDesignUsesDistinctSeedsAndWelch) {

@@ -443,10 +443,16 @@ TEST(ReportCompare, FixtureGivesForestTableAndEconomics) {
   EXPECT_EQ(well_formed(html), "");
   expect_self_contained(html);
   expect_chart(html, "forest");
-  // one forest row per KPI x variant with a relative CI: 6 KPIs x 2 variants, less the two
-  // without a relative difference (base 0) and the two not available
-  EXPECT_EQ(count(chart_svg(html, "forest"), "class=\"forest-row\""), 10);
+  // one forest row per significant KPI x variant difference with a relative CI: of the 6 KPIs x
+  // 2 variants, two have no relative difference (base 0) and two are not available; of the
+  // other 10, 5 are significant and 5 are folded into a list per variant under the plot (#16)
+  EXPECT_EQ(count(chart_svg(html, "forest"), "class=\"forest-row\""), 5);
   EXPECT_NE(html.find("4 KPI differences have no relative CI"), std::string::npos);
+  EXPECT_NE(html.find("5 differences that are not significant are folded"), std::string::npos);
+  EXPECT_EQ(count(html, "<details class=\"folded\""), 2);
+  // a heading per variant, and the axis's tick labels above the rows as well as below
+  EXPECT_NE(chart_svg(html, "forest").find("class=\"heading\">plg_freemium_day3_email vs"),
+            std::string::npos);
   // the +850% outlier is cut with an arrow head, the axis says so
   EXPECT_NE(chart_svg(html, "forest").find("are cut"), std::string::npos);
   // every KPI in the table, with its verdicts coloured

@@ -20,7 +20,9 @@ struct State {
   int replications = 10, max_replications = 200, threads = 0;
   std::string kpis, format, output, precision, correction = "holm", keep_logs;
   double alpha = 0.05;
-  bool independent = false, variance_reduction = false, keep_rate = false;
+  bool independent = false, variance_reduction = false, keep_rate = false, all = false;
+  double discount_rate = 0.10, margin = 1.0;
+  int projection_months = 36;
 };
 
 const bool registered = journeysim::cli::register_command(
@@ -75,6 +77,20 @@ const bool registered = journeysim::cli::register_command(
           ->check(CLI::IsMember({"holm", "bonferroni", "none"}));
       sub.add_option("--alpha", st->alpha, "Significance level for verdicts (default 0.05)")
           ->check(CLI::Range(1e-9, 0.5));
+      sub.add_flag("--all", st->all,
+                   "List every KPI in the table (default: the headline KPIs of the scenario's "
+                   "kind; the JSON always has every KPI)");
+      sub.add_option("--discount-rate", st->discount_rate,
+                     "Annual discount rate of the net present value (default 0.10 = 10%)")
+          ->check(CLI::Range(0.0, 1.0));
+      sub.add_option("--projection-months", st->projection_months,
+                     "Months of the MRR still running at the horizon that are valued past it "
+                     "(default 36; 0: none)")
+          ->check(CLI::Range(0, 1200));
+      sub.add_option("--margin", st->margin,
+                     "Share of the projected recurring revenue kept after the cost of serving it "
+                     "(default 1)")
+          ->check(CLI::Range(0.0, 1.0));
       sub.add_option("--threads", st->threads, "Worker threads (0 = all cores)")
           ->check(CLI::Range(0, 4096));
       sub.add_option("--keep-logs", st->keep_logs,
@@ -100,6 +116,10 @@ const bool registered = journeysim::cli::register_command(
         o.alpha = st->alpha;
         o.threads = st->threads;
         o.keep_logs = st->keep_logs;
+        o.all = st->all;
+        o.economics.discount_rate = st->discount_rate;
+        o.economics.projection_months = st->projection_months;
+        o.economics.margin = st->margin;
         o.progress = !g.quiet;
         o.command_line = journeysim::cli::command_line();
         if (!st->precision.empty()) {

@@ -12,173 +12,17 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/analysis/decision.hpp"
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/common/text.hpp"
+#include "journeysim/kpi/cash_flow.hpp"
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/rng.hpp"
 #include "journeysim/version.hpp"
+#include "svg.hpp"
 
 namespace journeysim::analysis {
-
-namespace {
-
-double t975(double df) {
-  if (!(df > 0)) return NAN;
-  return boost::math::quantile(boost::math::students_t(df), 0.975);
-}
-double two_sided_p(double t, double df) {
-  if (!(df > 0) || std::isnan(t)) return NAN;
-  return 2 * boost::math::cdf(boost::math::complement(boost::math::students_t(df), std::abs(t)));
-}
-double mean_of(const std::vector<double>& v) {
-  return v.empty() ? NAN : std::accumulate(v.begin(), v.end(), 0.0) / v.size();
-}
-double var_of(const std::vector<double>& v) {  // sample variance
-  if (v.size() < 2) return NAN;
-  double m = mean_of(v), s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return s / (v.size() - 1);
-}
-std::vector<double> finite(const std::vector<double>& v) {
-  std::vector<double> out;
-  for (double x : v)
-    if (std::isfinite(x)) out.push_back(x);
-  return out;
-}
-// p-value of a t statistic when the standard error may be exactly zero (common random numbers
-// make a KPI the variant does not touch identical in every replication).
-double p_value(double delta, double se, double df) {
-  if (se == 0) return delta == 0 ? 1.0 : 0.0;
-  return two_sided_p(delta / se, df);
-}
-
-}  // namespace
-
-Estimate estimate(const std::vector<double>& values) {
-  auto v = finite(values);
-  Estimate e;
-  e.n = static_cast<int>(v.size());
-  if (v.empty()) return e;
-  e.mean = mean_of(v);
-  if (v.size() > 1) {
-    e.se = std::sqrt(var_of(v) / v.size());
-    double h = t975(v.size() - 1.0) * e.se;
-    e.ci_low = e.mean - h;
-    e.ci_high = e.mean + h;
-  }
-  return e;
-}
-
-Difference paired_difference(const std::vector<double>& base, const std::vector<double>& var) {
-  Difference d;
-  std::vector<double> diffs, b, v;
-  for (std::size_t i = 0; i < std::min(base.size(), var.size()); ++i)
-    if (std::isfinite(base[i]) && std::isfinite(var[i])) {
-      diffs.push_back(var[i] - base[i]);
-      b.push_back(base[i]);
-      v.push_back(var[i]);
-    }
-  d.delta = estimate(diffs);
-  if (d.delta.n == 0) {
-    d.reason = "no replication in which both are available";
-    return d;
-  }
-  d.available = true;
-  if (d.delta.n < 2) return d;
-  d.df = d.delta.n - 1.0;
-  d.p = p_value(d.delta.mean, d.delta.se, d.df);
-  double mb = mean_of(b);
-  if (mb > 0) {  // a change relative to a zero or negative base is not meaningful
-    // relative change r = mean(v)/mean(b) - 1, linearised: z_i = (v_i - (1 + r) b_i) / mean(b)
-    d.relative = mean_of(v) / mb - 1;
-    std::vector<double> z;
-    for (std::size_t i = 0; i < b.size(); ++i) z.push_back((v[i] - (1 + d.relative) * b[i]) / mb);
-    double se = std::sqrt(var_of(z) / z.size()), h = t975(d.df) * se;
-    d.relative_ci_low = d.relative - h;
-    d.relative_ci_high = d.relative + h;
-  }
-  return d;
-}
-
-Difference welch_difference(const std::vector<double>& base, const std::vector<double>& var) {
-  Difference d;
-  auto b = finite(base), v = finite(var);
-  if (b.empty() || v.empty()) {
-    d.reason = b.empty() ? "not available in the base" : "not available in the variant";
-    return d;
-  }
-  d.available = true;
-  d.delta.n = static_cast<int>(std::min(b.size(), v.size()));
-  double mb = mean_of(b), mv = mean_of(v);
-  d.delta.mean = mv - mb;
-  if (b.size() < 2 || v.size() < 2) return d;
-  double sb = var_of(b) / b.size(), sv = var_of(v) / v.size();
-  d.delta.se = std::sqrt(sb + sv);
-  // Welch-Satterthwaite degrees of freedom
-  double den = sb * sb / (b.size() - 1.0) + sv * sv / (v.size() - 1.0);
-  d.df = den > 0 ? (sb + sv) * (sb + sv) / den : b.size() + v.size() - 2.0;
-  double h = t975(d.df) * d.delta.se;
-  d.delta.ci_low = d.delta.mean - h;
-  d.delta.ci_high = d.delta.mean + h;
-  d.p = p_value(d.delta.mean, d.delta.se, d.df);
-  if (mb > 0) {
-    d.relative = mv / mb - 1;
-    // delta method for mean(v)/mean(b) with independent samples
-    double se = std::sqrt(sv + (1 + d.relative) * (1 + d.relative) * sb) / std::abs(mb);
-    d.relative_ci_low = d.relative - t975(d.df) * se;
-    d.relative_ci_high = d.relative + t975(d.df) * se;
-  }
-  return d;
-}
-
-Estimate paired_ratio(const std::vector<double>& nb, const std::vector<double>& nv,
-                      const std::vector<double>& db, const std::vector<double>& dv) {
-  std::vector<double> p, c;
-  for (std::size_t i = 0; i < nb.size() && i < nv.size() && i < db.size() && i < dv.size(); ++i)
-    if (std::isfinite(nb[i]) && std::isfinite(nv[i]) && std::isfinite(db[i]) &&
-        std::isfinite(dv[i])) {
-      p.push_back(nv[i] - nb[i]);
-      c.push_back(dv[i] - db[i]);
-    }
-  Estimate e;
-  e.n = static_cast<int>(p.size());
-  double mc = mean_of(c);
-  if (p.empty() || mc == 0 || !std::isfinite(mc)) return e;
-  e.mean = mean_of(p) / mc;
-  if (p.size() < 2) return e;
-  std::vector<double> z;
-  for (std::size_t i = 0; i < p.size(); ++i) z.push_back((p[i] - e.mean * c[i]) / mc);
-  e.se = std::sqrt(var_of(z) / z.size());
-  double h = t975(p.size() - 1.0) * e.se;
-  e.ci_low = e.mean - h;
-  e.ci_high = e.mean + h;
-  return e;
-}
-
-std::vector<double> adjust_p(const std::vector<double>& p, const std::string& method) {
-  std::vector<double> out = p;
-  if (method == "none") return out;
-  std::vector<std::size_t> idx;
-  for (std::size_t i = 0; i < p.size(); ++i)
-    if (std::isfinite(p[i])) idx.push_back(i);
-  const double m = static_cast<double>(idx.size());
-  if (method == "bonferroni") {
-    for (std::size_t i : idx) out[i] = std::min(1.0, p[i] * m);
-    return out;
-  }
-  if (method != "holm")
-    throw std::runtime_error("--correction: expected holm, bonferroni or none, found '" + method +
-                             "'");
-  std::stable_sort(idx.begin(), idx.end(),
-                   [&](std::size_t a, std::size_t b) { return p[a] < p[b]; });
-  double running = 0;
-  for (std::size_t k = 0; k < idx.size(); ++k) {
-    running = std::max(running, std::min(1.0, (m - k) * p[idx[k]]));
-    out[idx[k]] = running;
-  }
-  return out;
-}
 
 namespace {
 
@@ -195,9 +39,12 @@ struct Arm {
   sim::Scenario scenario;
   Values values;
   std::map<std::string, std::string> reasons;
+  std::vector<RunMoney> money;  // per replication: monthly net cash, MRR at the end, churn
 };
 
-const std::vector<std::string> kEconomics = {"revenue_collected", "total_cost", "net_contribution"};
+// the KPIs the economics are built on (scored even when --kpi names others)
+const std::vector<std::string> kEconomics = {"revenue_collected", "total_cost", "net_contribution",
+                                             "mrr", "monthly_churn_rate"};
 
 void run_batch(Arm& arm, int first, int count, const CompareOptions& o, const std::string& tag,
                const std::vector<std::string>& kpis) {
@@ -224,6 +71,22 @@ void run_batch(Arm& arm, int first, int count, const CompareOptions& o, const st
     v.insert(v.end(), s.values.begin(), s.values.end());
     if (s.replications == 0 && !arm.reasons.count(s.id)) arm.reasons[s.id] = s.result.reason;
   }
+  // the money month by month, for the value past the horizon
+  auto value_at = [&](const std::string& id, int r) {
+    for (const auto& s : rep.scores)
+      if (s.id == id && r < static_cast<int>(s.values.size()) && std::isfinite(s.values[r]))
+        return s.values[r];
+    return 0.0;  // no recurring revenue, or no churn observed
+  };
+  auto flows = kpi::monthly_cash_flows(log);
+  for (std::size_t r = 0; r < flows.size(); ++r) {
+    RunMoney m;
+    for (std::size_t k = 0; k < flows[r].revenue.size(); ++k)
+      m.net.push_back(flows[r].revenue[k] - flows[r].cost[k]);
+    m.mrr_end = value_at("mrr", static_cast<int>(r));
+    m.monthly_churn = value_at("monthly_churn_rate", static_cast<int>(r));
+    arm.money.push_back(std::move(m));
+  }
 }
 
 std::string verdict(const Difference& d, kpi::Direction dir) {
@@ -249,6 +112,12 @@ CompareResult compare(const CompareOptions& o) {
   if (o.max_replications < o.replications || o.max_replications > 65536)
     throw std::runtime_error("--max-replications must be between --replications and 65536");
   adjust_p({}, o.correction);  // validates the method name
+  if (!(o.economics.discount_rate >= 0 && o.economics.discount_rate <= 1))
+    throw std::runtime_error("--discount-rate: expected an annual rate from 0 to 1 (0.1 = 10%)");
+  if (o.economics.projection_months < 0 || o.economics.projection_months > 1200)
+    throw std::runtime_error("--projection-months: expected 0 to 1200 months");
+  if (!(o.economics.margin >= 0 && o.economics.margin <= 1))
+    throw std::runtime_error("--margin: expected a share from 0 to 1");
   std::vector<std::string> kpis = o.kpis;
   std::vector<std::string> known_ids;
   for (const auto& d : kpi::registry()) known_ids.push_back(d.id);
@@ -323,6 +192,8 @@ CompareResult compare(const CompareOptions& o) {
   }
   res.horizon_days = base.horizon_days;
   res.customers = base.customers;
+  res.kind = scenario_kind(base).id;
+  res.all = o.all;
 
   auto differences = [&](const std::string& id, const std::vector<Arm>& a, std::size_t i,
                          bool crn) {
@@ -436,6 +307,15 @@ CompareResult compare(const CompareOptions& o) {
       e.note =
           "the variant costs less than the base: ROI is profit per unit of cost saved "
           "(negative cost change), read the profit instead";
+    const double window = base.horizon_days / (365.25 / 12);
+    e.past = past_horizon(arms[0].money, arms[i].money, window, o.economics, !o.independent);
+    bool recurring = false;
+    for (const auto* a : {&arms[0], &arms[i]})
+      for (const auto& m : a->money) recurring = recurring || m.mrr_end > 0;
+    if (!recurring)
+      e.past.note =
+          "no recurring revenue at the horizon: nothing is valued past it (the NPV is the "
+          "window's discounted profit)";
     res.economics.push_back(e);
   }
   return res;
@@ -475,6 +355,19 @@ nlohmann::json to_json(const CompareResult& r) {
   j["alpha"] = r.alpha;
   j["horizon_days"] = r.horizon_days;
   j["customers"] = r.customers;
+  const ScenarioKind kind = scenario_kind(r.kind);
+  j["kind"] = {{"id", kind.id}, {"label", kind.label}};
+  j["all"] = r.all;
+  j["summary"] = nlohmann::json::array();
+  for (const auto& s : summarise(r))
+    j["summary"].push_back({{"variant", s.variant},
+                            {"pays", s.pays},
+                            {"lines", s.lines},
+                            {"headline", s.headline_order},
+                            {"changed", s.changed},
+                            {"unchanged", s.unchanged},
+                            {"knock_on", s.knock_on},
+                            {"other_changed", s.other_changed}});
   j["kpis"] = nlohmann::json::array();
   for (const auto& k : r.kpis) {
     const kpi::KpiDef* def = kpi::find_kpi(k.id);
@@ -512,6 +405,13 @@ nlohmann::json to_json(const CompareResult& r) {
         dj["p_adjusted"] = num(d.p_adjusted);
         dj["significant"] = d.significant;
         dj["verdict"] = d.verdict;
+        Change ch = change_of(def->unit, d);
+        dj["change"] = {{"value", num(ch.value)},
+                        {"ci", {num(ch.ci_low), num(ch.ci_high)}},
+                        {"unit", ch.unit},
+                        {"relative_shown", ch.relative_shown},
+                        {"text", change_text(def->unit, d, false)}};
+        dj["effect_size"] = num(effect_size(def->unit, d, k.values[0].mean));
         if (std::isfinite(d.se_paired) || std::isfinite(d.se_independent)) {
           dj["se_paired"] = num(d.se_paired);
           dj["se_independent"] = num(d.se_independent);
@@ -540,6 +440,30 @@ nlohmann::json to_json(const CompareResult& r) {
                         {"se", num(e.roi.se)},
                         {"ci", {num(e.roi.ci_low), num(e.roi.ci_high)}}}}};
     if (!e.note.empty()) ej["note"] = e.note;
+    const PastHorizon& p = e.past;
+    nlohmann::json months = nlohmann::json::array(), mean = nlohmann::json::array(),
+                   lo = nlohmann::json::array(), hi = nlohmann::json::array();
+    for (std::size_t k = 0; k < p.month_end.size(); ++k) {
+      months.push_back(p.month_end[k]);
+      mean.push_back(num(p.cumulative[k].mean));
+      lo.push_back(num(p.cumulative[k].ci_low));
+      hi.push_back(num(p.cumulative[k].ci_high));
+    }
+    ej["past_horizon"] = {
+        {"discount_rate", p.options.discount_rate},
+        {"projection_months", p.options.projection_months},
+        {"margin", p.options.margin},
+        {"window_months", p.window_months},
+        {"residual_value", diff(p.residual)},
+        {"npv", diff(p.npv)},
+        {"break_even_month",
+         std::isfinite(p.break_even) ? nlohmann::json(month_number(p.break_even)) : nullptr},
+        {"break_even_month_confident", std::isfinite(p.break_even_confident)
+                                           ? nlohmann::json(month_number(p.break_even_confident))
+                                           : nullptr},
+        {"cumulative_profit",
+         {{"month_end", months}, {"delta", mean}, {"ci_low", lo}, {"ci_high", hi}}}};
+    if (!p.note.empty()) ej["past_horizon"]["note"] = p.note;
     j["economics"].push_back(ej);
   }
   if (!r.precision_kpi.empty()) {
@@ -568,15 +492,48 @@ std::string f(double v) {
     std::snprintf(b, sizeof b, "%.4g", v);
   return b;
 }
-std::string pm(const Estimate& e) {
-  std::string s = f(e.mean);
-  if (std::isfinite(e.ci_high)) s += " +/- " + f(e.ci_high - e.mean);
-  return s;
+}  // namespace
+
+namespace {
+
+// Words wrapped at `width` columns, continuation lines indented by `indent` spaces.
+std::string wrap(const std::string& text, std::size_t width, std::size_t indent) {
+  std::string out, line = std::string(indent > 2 ? indent - 2 : 0, ' ');
+  bool first = true;  // the line's first word
+  std::istringstream words(text);
+  for (std::string w; words >> w;) {
+    if (!first && line.size() + 1 + w.size() > width) {
+      out += line + "\n";
+      line = std::string(indent, ' ');
+      first = true;
+    }
+    if (!first) line += ' ';
+    line += w;
+    first = false;
+  }
+  return out + line + "\n";
+}
+// A KPI value as the table shows it: shares as percentages.
+std::string value_text(double v, const std::string& unit) {
+  if (!std::isfinite(v)) return "-";
+  if (unit.rfind("share", 0) == 0) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.2f%%", 100 * v);
+    return b;
+  }
+  return svg::format_value(v, svg::Format::number);
 }
 std::string pct(double v) {
   if (!std::isfinite(v)) return "-";
   char b[32];
   std::snprintf(b, sizeof b, "%+.1f%%", 100 * v);
+  return b;
+}
+std::string p_text(double p) {
+  if (!std::isfinite(p)) return "-";
+  if (p < 0.001) return "<0.001";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.3f", p);
   return b;
 }
 
@@ -587,52 +544,102 @@ std::string to_text(const CompareResult& r) {
   o << "Comparison: base " << r.names[0] << " (" << r.paths[0] << ")";
   for (std::size_t i = 1; i < r.names.size(); ++i)
     o << "\n  variant " << r.names[i] << " (" << r.paths[i] << ")";
+  const ScenarioKind kind = scenario_kind(r.kind);
   o << "\n"
     << r.replications << " replications, "
     << (r.crn ? "common random numbers (paired t)" : "independent seeds (Welch t)")
-    << "; value +/- 95% CI half-width; p adjusted by " << r.correction << " across variants; alpha "
-    << r.alpha << "\n";
+    << "; 95% CIs; p adjusted by " << r.correction << " across variants; alpha " << r.alpha
+    << "\nScenario kind: " << kind.label
+    << (r.all ? "; every KPI" : "; headline KPIs (--all for every KPI)") << "\n";
   for (const auto& n : r.notes) o << "note: " << n << "\n";
+  const auto summaries = summarise(r);
   for (std::size_t i = 1; i < r.names.size(); ++i) {
+    const VariantSummary& s = summaries[i - 1];
     o << "\n== " << r.names[i] << " vs " << r.names[0] << " ==\n";
-    char line[512];
-    std::snprintf(line, sizeof line, "  %-40s %20s %20s %22s %8s %8s  %s\n", "KPI", "base",
-                  "variant", "difference (95% CI)", "change", "p adj", "verdict");
+    for (const auto& l : s.lines) o << wrap("- " + l, 100, 4);
+    // the table: the headline KPIs (significant first, by effect size), or every KPI
+    std::vector<const KpiComparison*> rows;
+    auto by_id = [&](const std::string& id) -> const KpiComparison* {
+      for (const auto& k : r.kpis)
+        if (k.id == id) return &k;
+      return nullptr;
+    };
+    if (r.all) {
+      std::vector<const KpiComparison*> sig, rest, na;
+      for (const auto& k : r.kpis) {
+        const Difference& d = k.differences[i - 1];
+        (!d.available ? na : d.significant ? sig : rest).push_back(&k);
+      }
+      for (auto* v : {&sig, &rest})
+        std::stable_sort(v->begin(), v->end(), [&](const KpiComparison* a, const KpiComparison* b) {
+          return effect_size(kpi::find_kpi(a->id)->unit, a->differences[i - 1], a->values[0].mean) >
+                 effect_size(kpi::find_kpi(b->id)->unit, b->differences[i - 1], b->values[0].mean);
+        });
+      for (auto* v : {&sig, &rest, &na}) rows.insert(rows.end(), v->begin(), v->end());
+    } else {
+      for (const auto& id : s.headline_order)
+        if (const KpiComparison* k = by_id(id)) rows.push_back(k);
+    }
+    char line[640];
+    std::snprintf(line, sizeof line, "\n  %-36s %-15s %10s %10s %13s %-24s %8s %7s  %s\n", "KPI",
+                  "unit", "base", "variant", "change", "95% CI", "relative", "p adj", "verdict");
     o << line;
-    for (const auto& k : r.kpis) {
-      const kpi::KpiDef* def = kpi::find_kpi(k.id);
-      const Difference& d = k.differences[i - 1];
+    for (const KpiComparison* k : rows) {
+      const kpi::KpiDef* def = kpi::find_kpi(k->id);
+      const Difference& d = k->differences[i - 1];
+      std::string name = def->name.substr(0, 36);
       if (!d.available) {
-        std::snprintf(line, sizeof line, "  %-40s n/a: %s\n", def->name.substr(0, 40).c_str(),
-                      d.reason.c_str());
+        std::snprintf(line, sizeof line, "  %-36s n/a: %s\n", name.c_str(), d.reason.c_str());
         o << line;
         continue;
       }
-      std::string ci;
-      if (!std::isfinite(d.delta.ci_low)) {
-        ci = f(d.delta.mean);
-      } else {
-        ci += '[';
-        ci += f(d.delta.ci_low);
-        ci += ", ";
-        ci += f(d.delta.ci_high);
-        ci += ']';
-      }
-      std::snprintf(line, sizeof line, "  %-40s %20s %20s %22s %8s %8s  %s\n",
-                    def->name.substr(0, 40).c_str(), pm(k.values[0]).c_str(),
-                    pm(k.values[i]).c_str(), ci.c_str(), pct(d.relative).c_str(),
-                    f(d.p_adjusted).c_str(), d.verdict.c_str());
+      Change ch = change_of(def->unit, d);
+      std::string u = ch.unit == "pp" || ch.unit == "points" ? " " + ch.unit : "";
+      std::string ci = std::isfinite(ch.ci_low) ? "[" + change_number(ch, ch.ci_low) + ", " +
+                                                      change_number(ch, ch.ci_high) + "]"
+                                                : "";
+      std::string rel = ch.relative_shown ? pct(d.relative) : "-";
+      std::snprintf(line, sizeof line, "  %-36s %-15s %10s %10s %13s %-24s %8s %7s  %s\n",
+                    name.c_str(), def->unit.substr(0, 15).c_str(),
+                    value_text(k->values[0].mean, def->unit).c_str(),
+                    value_text(k->values[i].mean, def->unit).c_str(),
+                    (change_number(ch, ch.value) + u).c_str(), ci.c_str(), rel.c_str(),
+                    p_text(d.p_adjusted).c_str(), d.verdict.c_str());
       o << line;
+    }
+    if (!r.all) {
+      std::size_t others = r.kpis.size() - rows.size();
+      if (others > 0)
+        o << "  (" << others << " other KPIs, " << s.other_changed
+          << " of them with a significant change: --all lists every KPI)\n";
     }
   }
   o << "\nPlaybook economics (variant - base, per run of the horizon; 95% CI)\n";
   for (const auto& e : r.economics) {
     auto ci = [](const Estimate& x) {
-      return f(x.mean) + " [" + f(x.ci_low) + ", " + f(x.ci_high) + "]";
+      auto g = [](double v) {
+        return std::isfinite(v) ? svg::format_value(v, svg::Format::number) : std::string("-");
+      };
+      return g(x.mean) + " [" + g(x.ci_low) + ", " + g(x.ci_high) + "]";
     };
     o << "  " << e.variant << ": revenue " << ci(e.revenue) << ", cost " << ci(e.cost)
       << ", profit " << ci(e.profit) << ", ROI " << ci(e.roi) << "\n";
     if (!e.note.empty()) o << "    note: " << e.note << "\n";
+    const PastHorizon& p = e.past;
+    char rate[32];
+    std::snprintf(rate, sizeof rate, "%g%%", 100 * p.options.discount_rate);
+    o << "    past the horizon (" << p.options.projection_months
+      << " months of the MRR still running, "
+      << "margin " << p.options.margin << ", discounted at " << rate << " a year): residual value "
+      << ci(p.residual) << ", NPV " << ci(p.npv) << ", break-even "
+      << (std::isfinite(p.break_even) ? "month " + std::to_string(month_number(p.break_even))
+                                      : std::string("none"))
+      << " (lower 95% bound: "
+      << (std::isfinite(p.break_even_confident)
+              ? "month " + std::to_string(month_number(p.break_even_confident))
+              : std::string("none"))
+      << ")\n";
+    if (!p.note.empty()) o << "    note: " << p.note << "\n";
   }
   if (!r.precision_kpi.empty()) {
     o << "\nPrecision target " << r.precision_kpi << " half-width <= " << f(r.precision_target)

@@ -788,52 +788,115 @@ std::string value_cell(const json& v, const std::string& unit, const std::string
   return s + "</td>";
 }
 
+// Whether a difference is significant (older compare JSONs without the key: by its verdict).
+bool significant(const json& d) {
+  if (d.is_object() && d.contains("significant") && d["significant"].is_boolean())
+    return d["significant"].get<bool>();
+  std::string v = jstr(d, "verdict", "no difference");
+  return v != "no difference" && v != "–";
+}
+// A difference as the summary writes it (pp for shares, points, or the unit with the relative
+// change), from the JSON's "change" (older JSONs: the difference in the KPI's unit).
+std::string change_text_of(const json& d, const std::string& unit) {
+  if (d.is_object() && d.contains("change") && d["change"].is_object())
+    return jstr(d["change"], "text", fmt_signed(jnum(d, "delta"), unit));
+  return fmt_signed(jnum(d, "delta"), unit);
+}
+
 std::string forest_section(const json& c) {
   const auto& scen = c["scenarios"];
   std::string base = jstr(scen[0], "name");
-  const bool many_variants = scen.size() > 2;
   svg::ForestPlot fp;
   fp.title = "Relative difference of each KPI, variant vs " + base;
   fp.x = {"relative difference, (variant − base) / base (%)", Format::signed_percent, {}, {}};
-  std::size_t skipped = 0;
+  std::size_t skipped = 0, folded_count = 0, plotted = 0;
   std::vector<double> mags;
-  for (const auto& k : c["kpis"]) {
-    std::string unit = jstr(k, "unit");
-    for (const auto& d : k.value("differences", json::array())) {
-      double rel = jnum(d, "relative");
-      auto [lo, hi] = jci(d, "relative_ci");
-      if (!jbool(d, "available", true) || !std::isfinite(rel) || !std::isfinite(lo) ||
-          !std::isfinite(hi)) {
-        ++skipped;
-        continue;
-      }
-      std::string verdict = jstr(d, "verdict", "–");
+  std::string folded;  // the non-significant differences, listed under the plot
+  for (std::size_t vi = 1; vi < scen.size(); ++vi) {
+    const std::string variant = jstr(scen[vi], "name");
+    struct Row {
       svg::ForestRow r;
-      r.label = jstr(k, "name", jstr(k, "id"));
-      if (many_variants) r.label += " — " + jstr(d, "variant");
-      r.estimate = rel;
-      r.lo = lo;
-      r.hi = hi;
-      r.color = verdict_color(verdict);
-      r.note = svg::format_value(rel, Format::signed_percent) + " [" +
-               svg::format_value(lo, Format::signed_percent) + ", " +
-               svg::format_value(hi, Format::signed_percent) + "]";
-      r.tooltip = jstr(k, "name") + " (" + jstr(k, "id") + "), " + jstr(d, "variant") + " vs " +
-                  base + ": difference " + fmt_signed(jnum(d, "delta"), unit) + " " + unit +
-                  ", relative " + r.note + ", adjusted p " +
-                  (std::isfinite(jnum(d, "p_adjusted")) ? fmt_p_text(jnum(d, "p_adjusted")) : "–") +
-                  ", " + verdict;
-      for (double v : {rel, lo, hi}) mags.push_back(std::abs(v));
-      fp.rows.push_back(r);
+      double size;
+    };
+    std::vector<Row> rows;
+    std::vector<std::string> quiet;
+    for (const auto& k : c["kpis"]) {
+      std::string unit = jstr(k, "unit");
+      for (const auto& d : k.value("differences", json::array())) {
+        if (jstr(d, "variant") != variant) continue;
+        double rel = jnum(d, "relative");
+        auto [lo, hi] = jci(d, "relative_ci");
+        const bool relative_shown =
+            !d.contains("change") || jbool(d["change"], "relative_shown", true);
+        if (!jbool(d, "available", true) || !std::isfinite(rel) || !std::isfinite(lo) ||
+            !std::isfinite(hi) || !relative_shown) {
+          ++skipped;
+          continue;
+        }
+        std::string name = jstr(k, "name", jstr(k, "id"));
+        if (!significant(d)) {
+          quiet.push_back(name + " " + change_text_of(d, unit));
+          ++folded_count;
+          continue;
+        }
+        std::string verdict = jstr(d, "verdict", "–");
+        svg::ForestRow r;
+        r.label = name;
+        r.estimate = rel;
+        r.lo = lo;
+        r.hi = hi;
+        r.color = verdict_color(verdict);
+        std::string rel_text = svg::format_value(rel, Format::signed_percent) + " [" +
+                               svg::format_value(lo, Format::signed_percent) + ", " +
+                               svg::format_value(hi, Format::signed_percent) + "]";
+        // the absolute change next to the relative one: pp for shares, points, else the number
+        std::string abs_text = fmt_signed(jnum(d, "delta"), unit);
+        if (d.contains("change") && d["change"].is_object()) {
+          std::string u = jstr(d["change"], "unit");
+          double v = jnum(d["change"], "value");
+          if ((u == "pp" || u == "points") && std::isfinite(v)) {
+            char b[48];
+            std::snprintf(b, sizeof b, std::abs(v) < 1 ? "%+.2f %s" : "%+.1f %s", v, u.c_str());
+            abs_text = b;
+          }
+        }
+        r.note = abs_text + " · " + rel_text;
+        r.tooltip =
+            jstr(k, "name") + " (" + jstr(k, "id") + "), " + variant + " vs " + base +
+            ": difference " + abs_text + ", relative " + rel_text + ", adjusted p " +
+            (std::isfinite(jnum(d, "p_adjusted")) ? fmt_p_text(jnum(d, "p_adjusted")) : "–") +
+            ", " + verdict;
+        for (double v : {rel, lo, hi}) mags.push_back(std::abs(v));
+        rows.push_back({r, std::abs(rel)});
+      }
+    }
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.size > b.size; });
+    svg::ForestRow h;
+    h.heading = true;
+    h.label =
+        variant + " vs " + base + ": " + std::to_string(rows.size()) + " significant difference" +
+        (rows.size() == 1 ? "" : "s") +
+        (quiet.empty() ? "" : ", " + std::to_string(quiet.size()) + " not significant (folded)");
+    fp.rows.push_back(h);
+    for (auto& r : rows) fp.rows.push_back(r.r);
+    plotted += rows.size();
+    if (!quiet.empty()) {
+      folded += "<details class=\"folded\" data-variant=\"" + escape(variant) + "\"><summary>" +
+                escape(variant) + ": " + std::to_string(quiet.size()) +
+                " differences that are not significant</summary>\n<ul>\n";
+      for (const auto& q : quiet) folded += "<li>" + escape(q) + "</li>\n";
+      folded += "</ul>\n</details>\n";
     }
   }
   std::string s = "<section id=\"forest\">\n<h2>Differences (forest plot)</h2>\n";
-  if (fp.rows.empty())
+  if (plotted == 0)
     return s +
            missing("forest", "Forest plot",
-                   "no KPI difference with a relative confidence "
-                   "interval") +
-           "</section>\n";
+                   folded_count ? "no significant KPI difference with a relative confidence "
+                                  "interval"
+                                : "no KPI difference with a relative confidence interval") +
+           folded + "</section>\n";
   // a few huge relative changes (small bases) would squeeze all others: clip the axis
   std::string clipped;
   std::sort(mags.begin(), mags.end());
@@ -841,42 +904,43 @@ std::string forest_section(const json& c) {
   if (q90 > 0 && mags.back() > 4 * q90) {
     double lim = svg::nice_ticks(0, 2 * q90, 4).hi;
     double lo = 0, hi = 0;
-    for (const auto& r : fp.rows) lo = std::min(lo, r.lo), hi = std::max(hi, r.hi);
+    for (const auto& r : fp.rows)
+      if (!r.heading) lo = std::min(lo, r.lo), hi = std::max(hi, r.hi);
     fp.x.min = std::max(lo, -lim);
     fp.x.max = std::min(hi, lim);
     clipped = "; intervals beyond ±" + svg::tick_label(lim, lim, Format::percent) +
               " are cut (arrow heads)";
   }
-  fp.subtitle = "point: relative difference; line: its 95% CI" + clipped;
-  for (const char* v : {"better", "worse", "no difference"})
-    fp.legend.emplace_back(v, verdict_color(v));
+  fp.subtitle =
+      "significant differences by variant, largest first; point: relative difference; "
+      "line: its 95% CI" +
+      clipped;
+  for (const char* v : {"better", "worse"}) fp.legend.emplace_back(v, verdict_color(v));
   fp.legend.emplace_back("neutral KPI (changed)", verdict_color("changed"));
   std::string caption =
-      "One row per KPI and variant with a defined relative difference (variant − base) / base "
-      "mean and its 95% CI; colour: the verdict (significant after the " +
+      "One row per significant KPI difference (after the " +
       escape(jstr(c, "correction", "chosen")) +
-      " correction, and the KPI's direction). A CI that excludes 0 is not itself the verdict: "
-      "the verdict uses the adjusted p-value.";
+      " correction), grouped by variant and sorted by the size of the relative change (variant − "
+      "base) / base mean; the right column gives the absolute change (percentage points for "
+      "shares) next to the relative one. Colour: the verdict (the KPI's direction).";
+  if (folded_count)
+    caption += " " + std::to_string(folded_count) +
+               " differences that are not significant are folded into the lists below.";
   if (skipped)
     caption += " " + std::to_string(skipped) +
-               " KPI differences have no relative CI (not available, or a base mean of 0) and are "
-               "not shown.";
-  return s + figure("forest", svg::render(fp), caption) + "</section>\n";
+               " KPI differences have no relative CI (not available, a base mean of 0, or a "
+               "score such as NPS that can cross zero) and are not shown.";
+  return s + figure("forest", svg::render(fp), caption) + folded + "</section>\n";
 }
 
-std::string compare_kpi_table(const json& c) {
+// The KPI table of a comparison: the KPIs `ids` in that order (every KPI when empty).
+std::string compare_kpi_table(const json& c, const std::vector<std::string>& ids) {
   const auto& scen = c["scenarios"];
   std::string base = jstr(scen[0], "name");
   // with one variant its name is in the header; with several, a column says which row is which
   const bool variant_column = scen.size() > 2;
   const std::string one_variant = scen.size() == 2 ? jstr(scen[1], "name") : "variant";
-  std::string s = "<section id=\"kpis\">\n<h2>KPIs by scenario</h2>\n";
-  s += "<p class=\"meta\">Values: mean over replications [95% CI]. Difference: variant − " +
-       escape(base) +
-       " [95% CI]; relative: difference / base mean. p: two-sided; adjusted: after the " +
-       escape(jstr(c, "correction", "chosen")) +
-       " correction across variants. Verdict: significant at the adjusted p and in the KPI's "
-       "good or bad direction.</p>\n";
+  std::string s;
   s += "<div class=\"table-wrap\">\n<table class=\"kpis\">\n<thead><tr><th>KPI<br/><small>unit · "
        "direction</small></th><th class=\"num\">" +
        escape(base) + "<br/><small>base</small></th>";
@@ -886,7 +950,16 @@ std::string compare_kpi_table(const json& c) {
        "class=\"num\">relative</th><th class=\"num\">p<br/><small>adjusted</small></th>"
        "<th>verdict</th></tr></thead>\n<tbody>\n";
   const int rest_cols = variant_column ? 6 : 5;
-  for (const auto& k : c["kpis"]) {
+  std::vector<const json*> chosen;
+  if (ids.empty()) {
+    for (const auto& k : c["kpis"]) chosen.push_back(&k);
+  } else {
+    for (const auto& id : ids)
+      for (const auto& k : c["kpis"])
+        if (jstr(k, "id") == id) chosen.push_back(&k);
+  }
+  for (const json* kp : chosen) {
+    const json& k = *kp;
     std::string unit = jstr(k, "unit");
     json values = k.value("values", json::array());
     json diffs = k.value("differences", json::array());
@@ -927,10 +1000,29 @@ std::string compare_kpi_table(const json& c) {
       }
       auto [lo, hi] = jci(d, "ci");
       auto [rlo, rhi] = jci(d, "relative_ci");
-      s += "<td class=\"num\">" + escape(fmt_signed(jnum(d, "delta"), unit)) + "<br/><small>" +
-           escape(fmt_ci(lo, hi, unit)) + "</small></td>";
-      s += "<td class=\"num\">" + svg::format_value(jnum(d, "relative"), Format::signed_percent);
-      if (std::isfinite(rlo))
+      if (d.contains("change") && d["change"].is_object() &&
+          jstr(d["change"], "unit") != unit) {  // percentage points, or points
+        const json& ch = d["change"];
+        auto [clo, chi] = jci(ch, "ci");
+        char b[64];
+        auto pp = [&](double v) {
+          if (!std::isfinite(v)) return std::string("–");
+          std::snprintf(b, sizeof b, std::abs(v) < 1 ? "%+.2f" : "%+.1f", v);
+          return std::string(b);
+        };
+        std::string u = " " + jstr(ch, "unit");
+        s += "<td class=\"num\">" + escape(pp(jnum(ch, "value")) + u) + "<br/><small>" +
+             escape(std::isfinite(clo) ? "[" + pp(clo) + ", " + pp(chi) + "]" : "–") +
+             "</small></td>";
+      } else {
+        s += "<td class=\"num\">" + escape(fmt_signed(jnum(d, "delta"), unit)) + "<br/><small>" +
+             escape(fmt_ci(lo, hi, unit)) + "</small></td>";
+      }
+      const bool rel_shown = !d.contains("change") || jbool(d["change"], "relative_shown", true);
+      s += "<td class=\"num\">" +
+           (rel_shown ? svg::format_value(jnum(d, "relative"), Format::signed_percent)
+                      : std::string("–"));
+      if (std::isfinite(rlo) && rel_shown)
         s += "<br/><small>[" + svg::format_value(rlo, Format::signed_percent) + ", " +
              svg::format_value(rhi, Format::signed_percent) + "]</small>";
       s += "</td><td class=\"num\">" + fmt_p(jnum(d, "p")) + "<br/><small>" +
@@ -940,7 +1032,60 @@ std::string compare_kpi_table(const json& c) {
            "</span></td></tr>\n";
     }
   }
-  return s + "</tbody>\n</table>\n</div>\n</section>\n";
+  return s + "</tbody>\n</table>\n</div>\n";
+}
+
+// The headline KPIs of the scenario's kind (from the summary: significant first, by effect
+// size), then every other KPI folded (open with --all).
+std::string compare_kpi_section(const json& c) {
+  const auto& scen = c["scenarios"];
+  std::string base = jstr(scen[0], "name");
+  std::string s = "<section id=\"kpis\">\n<h2>KPIs by scenario</h2>\n";
+  s += "<p class=\"meta\">Values: mean over replications [95% CI]. Difference: variant − " +
+       escape(base) +
+       " [95% CI], in percentage points (pp) for shares and in points for scores that can "
+       "cross zero; relative: difference / base mean. p: two-sided; adjusted: after the " +
+       escape(jstr(c, "correction", "chosen")) +
+       " correction across variants. Verdict: significant at the adjusted p and in the KPI's "
+       "good or bad direction.</p>\n";
+  std::vector<std::string> headline;
+  json summary = c.value("summary", json::array());
+  if (summary.is_array() && !summary.empty() && summary[0].is_object())
+    for (const auto& id : summary[0].value("headline", json::array()))
+      if (id.is_string()) headline.push_back(id.get<std::string>());
+  if (headline.empty()) return s + compare_kpi_table(c, {}) + "</section>\n";
+  std::string kind = c.contains("kind") ? jstr(c["kind"], "label") : "";
+  s += "<h3>Headline KPIs" + (kind.empty() ? "" : " of a " + escape(kind)) + "</h3>\n";
+  s += compare_kpi_table(c, headline);
+  std::vector<std::string> others;
+  for (const auto& k : c["kpis"]) {
+    std::string id = jstr(k, "id");
+    if (std::find(headline.begin(), headline.end(), id) == headline.end()) others.push_back(id);
+  }
+  if (!others.empty())
+    s += std::string("<details class=\"all-kpis\"") + (jbool(c, "all", false) ? " open" : "") +
+         "><summary>Every other KPI (" + std::to_string(others.size()) + ")</summary>\n" +
+         compare_kpi_table(c, others) + "</details>\n";
+  return s + "</section>\n";
+}
+
+// The decision summary: a few plain lines per variant.
+std::string summary_section(const json& c) {
+  json summary = c.value("summary", json::array());
+  if (!summary.is_array() || summary.empty()) return "";
+  std::string base = jstr(c["scenarios"][0], "name");
+  std::string s = "<section id=\"summary\">\n<h2>Decision summary</h2>\n";
+  for (const auto& v : summary) {
+    std::string pays = jstr(v, "pays", "unknown");
+    std::string cls = pays == "yes" ? "good" : pays == "no" ? "bad" : "same";
+    s += "<div class=\"decision\" data-variant=\"" + escape(jstr(v, "variant")) + "\"><h3>" +
+         escape(jstr(v, "variant")) + " vs " + escape(base) + " <span class=\"badge " + cls +
+         "\">pays: " + escape(pays) + "</span></h3>\n<ul>\n";
+    for (const auto& l : v.value("lines", json::array()))
+      if (l.is_string()) s += "<li>" + escape(l.get<std::string>()) + "</li>\n";
+    s += "</ul>\n</div>\n";
+  }
+  return s + "</section>\n";
 }
 
 std::string economics_section(const json& c) {
@@ -950,12 +1095,17 @@ std::string economics_section(const json& c) {
     return s + "<p class=\"meta\">No economics in this comparison.</p>\n</section>\n";
   std::string base = jstr(c["scenarios"][0], "name");
   s += "<p class=\"meta\">Incremental figures of each variant over <strong>" + escape(base) +
-       "</strong> for the whole log (currency), mean over replications [95% CI]; ROI = "
-       "incremental profit / incremental cost.</p>\n";
+       "</strong> (currency), mean over replications [95% CI]. Revenue, cost, profit and ROI "
+       "(incremental profit / incremental cost) are over the simulated horizon; the residual "
+       "value is the MRR still running at the horizon, projected with each replication's monthly "
+       "churn and discounted; the NPV adds it to the discounted monthly profit of the horizon "
+       "(docs/compare.md).</p>\n";
   s += "<div class=\"table-wrap\">\n<table>\n<thead><tr><th>variant</th><th "
        "class=\"num\">incremental revenue</th>"
        "<th class=\"num\">incremental cost</th><th class=\"num\">incremental profit</th>"
-       "<th class=\"num\">ROI</th><th>note</th></tr></thead>\n<tbody>\n";
+       "<th class=\"num\">ROI</th><th class=\"num\">residual value</th><th "
+       "class=\"num\">NPV</th><th class=\"num\">break-even<br/><small>(lower "
+       "bound)</small></th><th>note</th></tr></thead>\n<tbody>\n";
   auto cell = [](const json& e, const char* key, const char* value_key) {
     if (!e.is_object() || !e.contains(key)) return std::string("<td class=\"num\">–</td>");
     const json& x = e[key];
@@ -965,13 +1115,65 @@ std::string economics_section(const json& c) {
     if (std::isfinite(lo)) s += "<br/><small>" + escape(fmt_ci(lo, hi, unit)) + "</small>";
     return s + "</td>";
   };
+  std::string charts;
+  int chart_no = 0;
   for (const auto& e : econ) {
+    json past = e.value("past_horizon", json::object());
+    auto month = [&](const char* key) {
+      return past.contains(key) && past[key].is_number()
+                 ? "month " + std::to_string(past[key].get<int>())
+                 : std::string("none");
+    };
+    std::string note = jstr(e, "note");
+    if (!jstr(past, "note").empty()) note += (note.empty() ? "" : "; ") + jstr(past, "note");
     s += "<tr><td>" + escape(jstr(e, "variant")) + "</td>" +
          cell(e, "incremental_revenue", "delta") + cell(e, "incremental_cost", "delta") +
-         cell(e, "incremental_profit", "delta") + cell(e, "roi", "value") + "<td>" +
-         escape(jstr(e, "note")) + "</td></tr>\n";
+         cell(e, "incremental_profit", "delta") + cell(e, "roi", "value") +
+         cell(past, "residual_value", "delta") + cell(past, "npv", "delta") + "<td class=\"num\">" +
+         escape(month("break_even_month")) + "<br/><small>(" +
+         escape(month("break_even_month_confident")) + ")</small></td><td>" + escape(note) +
+         "</td></tr>\n";
+    // the cumulative incremental profit, month by month, with its band
+    if (!past.contains("cumulative_profit")) continue;
+    const json& cp = past["cumulative_profit"];
+    svg::LineChart ch;
+    ch.title = "Cumulative incremental profit: " + jstr(e, "variant") + " vs " + base;
+    ch.subtitle = "undiscounted; the horizon's months, then the MRR still running (projected)";
+    ch.x = {"months from the start", Format::number, 0.0, {}};
+    ch.y = {"cumulative incremental profit (currency)", Format::number, {}, {}};
+    svg::Series sr;
+    sr.name = "variant − base";
+    auto vec = [](const json& a) {
+      std::vector<double> v;
+      for (const auto& x : a) v.push_back(x.is_number() ? x.get<double>() : NAN);
+      return v;
+    };
+    sr.x = vec(cp.value("month_end", json::array()));
+    sr.y = vec(cp.value("delta", json::array()));
+    sr.lo = vec(cp.value("ci_low", json::array()));
+    sr.hi = vec(cp.value("ci_high", json::array()));
+    if (sr.x.empty() || sr.x.size() != sr.y.size()) continue;
+    sr.x.insert(sr.x.begin(), 0.0);  // nothing at the start
+    for (auto* v : {&sr.y, &sr.lo, &sr.hi}) v->insert(v->begin(), 0.0);
+    ch.series.push_back(sr);
+    ch.band_label = "95% CI";
+    double w = jnum(past, "window_months");
+    if (std::isfinite(w)) ch.x_markers.emplace_back(w, "horizon");
+    if (past.contains("break_even_month") && past["break_even_month"].is_number()) {
+      double be = past["break_even_month"].get<double>();
+      ch.subtitle += "; break-even in month " + std::to_string(past["break_even_month"].get<int>());
+      // two labels a few months apart would overlap: the subtitle names the break-even then
+      ch.x_markers.emplace_back(be, std::abs(be - w) < 4 ? "" : "break-even");
+    }
+    charts += figure("cumulative-profit-" + std::to_string(++chart_no), svg::render(ch),
+                     "Cumulative incremental profit of " + escape(jstr(e, "variant")) +
+                         " (mean over replications, 95% CI band). Left of the horizon line: the "
+                         "simulated months; right of it: the MRR still running at the horizon, "
+                         "times the margin, surviving at each replication's monthly churn "
+                         "(no discounting in this chart).",
+                     " data-variant=\"" + escape(jstr(e, "variant")) + "\"");
   }
-  return s + "</tbody>\n</table>\n</div>\n</section>\n";
+  return s + "</tbody>\n</table>\n</div>\n" + charts + "</section>\n";
 }
 
 }  // namespace
@@ -1015,12 +1217,15 @@ std::string compare_report_html(const json& c, const std::string& source,
     if (c.contains("design"))
       body += "<p class=\"meta\">Design: " + escape(jstr(c, "design")) + "</p>\n";
     body += "</section>\n";
+    std::string scenarios_part = body;
+    body = summary_section(c);
+    body += compare_kpi_section(c);
     body += forest_section(c);
-    body += compare_kpi_table(c);
     body += economics_section(c);
-    std::string nav =
-        "<a href=\"#scenarios\">Scenarios</a><a href=\"#forest\">Forest plot</a>"
-        "<a href=\"#kpis\">KPI table</a><a href=\"#economics\">Economics</a>\n";
+    body += scenarios_part;
+    std::string nav = std::string(c.contains("summary") ? "<a href=\"#summary\">Summary</a>" : "") +
+                      "<a href=\"#kpis\">KPI table</a><a href=\"#forest\">Forest plot</a>"
+                      "<a href=\"#economics\">Economics</a><a href=\"#scenarios\">Scenarios</a>\n";
     return page(title, header, nav, body, footer_text());
   } catch (const json::exception& e) {
     throw std::runtime_error(source +

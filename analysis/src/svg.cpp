@@ -539,7 +539,7 @@ std::string render(const LineChart& ch) {
     double px = xm(x);
     if (px < left || px > right) continue;
     c.line(px, top, px, bottom, "marker-line");
-    c.text(px + 4, top + 12, label, "start", "note");
+    if (!label.empty()) c.text(px + 4, top + 12, label, "start", "note");
   }
   c.out() << "</g>\n";
   return c.finish();
@@ -713,20 +713,25 @@ std::string render(const ForestPlot& ch) {
   const double row = 22;
   double label_w = 0, note_w = 0;
   for (const auto& r : ch.rows) {
+    if (r.heading) continue;  // a heading runs across the plot
     label_w = std::max(label_w, text_width(r.label, 12));
     note_w = std::max(note_w, text_width(r.note, 11));
   }
   label_w = std::min(label_w + 16, ch.width * 0.32);
   note_w = std::min(note_w + 16, ch.width * 0.25);
   double top0 = ch.subtitle.empty() ? 30 : 46;
-  int height = static_cast<int>(top0 + 30 + row * std::max<std::size_t>(1, ch.rows.size()) + 56);
+  // tick labels above the rows as well as below, so that a tall plot keeps a visible axis
+  const double top_axis = 18;
+  int height =
+      static_cast<int>(top0 + 30 + top_axis + row * std::max<std::size_t>(1, ch.rows.size()) + 56);
   Canvas c(ch.width, height, ch.title);
   double top = c.header(ch.title, ch.subtitle);
-  top = c.legend(top, ch.legend) + 4;
+  top = c.legend(top, ch.legend) + 4 + top_axis;
   double left = 8 + label_w, right = ch.width - 8 - note_w;
   double bottom = top + row * ch.rows.size();
   double lo = 0, hi = 0;
   for (const auto& r : ch.rows) {
+    if (r.heading) continue;
     extend(lo, hi, r.estimate);
     extend(lo, hi, r.lo);
     extend(lo, hi, r.hi);
@@ -744,7 +749,9 @@ std::string render(const ForestPlot& ch) {
     c.line(xs(v), top, xs(v), bottom, v == 0 ? "zero" : "grid");
     c.line(xs(v), bottom, xs(v), bottom + 4, "axis");
     c.text(xs(v), bottom + 16, tick_label(v, xt.step, ch.x.format), "middle", "tick");
+    c.text(xs(v), top - 5, tick_label(v, xt.step, ch.x.format), "middle", "tick");
   }
+  c.line(left, top, right, top, "axis");
   if (xt.lo < 0 && xt.hi > 0) c.line(xs(0), top, xs(0), bottom, "zero");
   c.line(left, bottom, right, bottom, "axis");
   c.text((left + right) / 2, bottom + 34, ch.x.label, "middle", "axis-label");
@@ -752,6 +759,10 @@ std::string render(const ForestPlot& ch) {
   for (std::size_t i = 0; i < ch.rows.size(); ++i) {
     const auto& r = ch.rows[i];
     double y = top + i * row + row / 2;
+    if (r.heading) {
+      c.text(8, y + 4, truncate(r.label, ch.width - 16), "start", "heading");
+      continue;
+    }
     c.text(8, y + 4, truncate(r.label, label_w - 8), "start", "label");
     if (!r.note.empty()) c.text(right + 8, y + 4, r.note, "start", "note");
     c.out() << "<g class=\"forest-row\"><title>" << escape(r.tooltip.empty() ? r.label : r.tooltip)
@@ -909,6 +920,7 @@ svg.chart-svg .axis-label { font-size: 12px; fill: #32383f; }
 svg.chart-svg .legend { font-size: 11px; }
 svg.chart-svg .note { font-size: 11px; fill: #32383f; }
 svg.chart-svg .label { font-size: 12px; }
+svg.chart-svg .heading { font-size: 12.5px; font-weight: 600; }
 svg.chart-svg .value { font-size: 12px; font-weight: 600; }
 svg.chart-svg .bar-value { font-size: 12px; font-weight: 600; fill: #fff; }
 svg.chart-svg .cell-label { font-size: 10px; fill: #1f2328; pointer-events: none; }

@@ -108,6 +108,8 @@ struct StackedArea {
 std::string render(const StackedArea& chart);
 
 struct ForestRow {
+  // a group heading (e.g. the variant's name) spanning the plot, with no interval
+  bool heading = false;
   std::string label;  // e.g. "MRR — fast_response"
   double estimate = 0, lo = 0, hi = 0;
   std::string color;  // the verdict's colour

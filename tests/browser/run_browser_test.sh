@@ -91,7 +91,7 @@ shots=()
 set +e
 python3 "$here/check_render.py" --chromium "$chromium" "${shots[@]}" \
   "$tmp/saas.html:$all" "$tmp/mobile.html:$all" "$tmp/ecommerce.html:funnel,active,stages" \
-  "$tmp/compare_sample.html:forest" "$tmp/compare_unavailable.html:forest" "$tmp/compare.html:forest" \
+  "$tmp/compare_sample.html:forest" "$tmp/compare_unavailable.html:forest" "$tmp/compare.html:forest,cumulative-profit-1,section#summary=1,details.all-kpis=1" \
   "$tmp/sweep_ff.html:$ff" "$tmp/sweep_sobol.html:$sobol" "$tmp/sweep_morris.html:$morris" \
   "$tmp/fit.html:$fit" \
   "!$here/broken_report.html" "!$here/broken_sweep_report.html:table.best=2" \

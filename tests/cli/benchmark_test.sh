@@ -62,11 +62,50 @@ grep -q 'data-chart="forest"' "$WORK/c.html" || fail "compare html lacks the for
   --customers 500 --days 90 --format json -o "$WORK/c.json" || fail "compare json failed"
 "$BIN" -q report "$WORK/c.json" -o "$WORK/r.html" || fail "report of compare json failed"
 grep -q 'data-chart="forest"' "$WORK/r.html" || fail "report lacks the forest plot"
+# the report opens with the decision summary, folds every non-headline KPI and draws the
+# cumulative incremental profit (#16)
+grep -q '<section id="summary">' "$WORK/r.html" || fail "report lacks the decision summary"
+grep -q '<details class="all-kpis">' "$WORK/r.html" || fail "report does not fold the other KPIs"
+grep -q 'data-chart="cumulative-profit-1"' "$WORK/r.html" || fail "report lacks the cumulative profit"
+/usr/bin/python3 - "$WORK/c.json" <<'PY' || fail "compare json: summary or past_horizon malformed"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["kind"]["id"] == "sales_led", c["kind"]
+s = c["summary"][0]
+assert s["pays"] in ("yes", "no", "unclear", "unknown"), s["pays"]
+assert s["lines"][0].startswith("What changed"), s["lines"]
+ids = {k["id"] for k in c["kpis"]}
+assert set(s["headline"]) <= ids and len(s["headline"]) >= 8, s["headline"]
+p = c["economics"][0]["past_horizon"]
+assert p["discount_rate"] == 0.1 and p["projection_months"] == 36, p
+assert len(p["cumulative_profit"]["month_end"]) == len(p["cumulative_profit"]["delta"])
+for k in c["kpis"]:
+    for d in k["differences"]:
+        if d["available"] and k["unit"].startswith("share"):
+            assert d["change"]["unit"] == "pp", (k["id"], d["change"])
+PY
 
 # stdout redirected to a file gets the table a terminal shows, not JSON (#16)
 "$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
   --customers 300 --days 60 --kpi mrr >"$WORK/c.txt" || fail "compare > file failed"
 grep -q "^== saas_b2b_fast_response vs saas_b2b ==" "$WORK/c.txt" || fail "compare > file: not the table: $(head -3 "$WORK/c.txt")"
+
+# the decision summary opens each variant; the table holds the headline KPIs, --all every KPI
+"$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
+  --customers 300 --days 60 >"$WORK/h.txt" || fail "compare (headline) failed"
+"$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" -r 2 \
+  --customers 300 --days 60 --all >"$WORK/all.txt" || fail "compare --all failed"
+for line in "- What changed:" "- Does it pay:" "- Knock-on effects" "Scenario kind: sales-led subscription"; do
+  grep -qF -- "$line" "$WORK/h.txt" || fail "compare: no '$line' in $(cat "$WORK/h.txt")"
+done
+grep -q "other KPIs, .* --all lists every KPI" "$WORK/h.txt" || fail "compare: the other KPIs are not announced"
+rows_h=$(grep -c "^  [A-Z]" "$WORK/h.txt"); rows_all=$(grep -c "^  [A-Z]" "$WORK/all.txt")
+[ "$rows_h" -ge 8 ] && [ "$rows_h" -le 14 ] || fail "compare: $rows_h headline rows"
+[ "$rows_all" -ge 60 ] || fail "compare --all: $rows_all rows"
+grep -q "past the horizon (36 months" "$WORK/h.txt" || fail "compare: no economics past the horizon"
+err=$("$BIN" -q compare "$SRC/scenarios/saas_b2b.yaml" "$SRC/scenarios/saas_b2b_fast_response.yaml" \
+  --discount-rate 2 2>&1) && fail "--discount-rate 2 accepted"
+grep -q "discount-rate" <<<"$err" || fail "--discount-rate 2: $err"
 
 # an event log
 "$BIN" -q run "$SRC/scenarios/ecommerce_d2c.yaml" --customers 2000 --days 120 -o "$WORK/a.h5" || fail "run failed"

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "journeysim/analysis/economics.hpp"
+#include "journeysim/analysis/statistics.hpp"
 #include "journeysim/kpi/kpis.hpp"
 
 namespace journeysim::analysis {
@@ -36,26 +38,9 @@ struct CompareOptions {
   int threads = 0;
   std::string keep_logs;  // directory to keep the HDF5 logs in (empty: temporary, removed)
   std::string command_line;
-  bool progress = false;  // status lines on stderr
-};
-
-struct Estimate {
-  double mean = NAN, se = NAN, ci_low = NAN, ci_high = NAN;
-  int n = 0;  // replications behind it
-};
-
-struct Difference {
-  std::string variant;
-  bool available = false;
-  std::string reason;  // why not, when not available
-  Estimate delta;      // variant - base
-  double relative = NAN, relative_ci_low = NAN, relative_ci_high = NAN;  // delta / base mean
-  double p = NAN, p_adjusted = NAN;
-  bool significant = false;
-  std::string verdict;  // better, worse, no difference, changed (neutral KPIs)
-  double df = NAN;      // degrees of freedom of the t interval
-  // with variance_reduction: the standard error of the difference under each design
-  double se_paired = NAN, se_independent = NAN;
+  bool progress = false;       // status lines on stderr
+  EconomicsOptions economics;  // the value past the horizon
+  bool all = false;            // the table lists every KPI, not the headline ones
 };
 
 struct KpiComparison {
@@ -70,11 +55,14 @@ struct Economics {
   Estimate revenue, cost, profit;  // incremental: variant - base
   Estimate roi;                    // incremental profit / incremental cost
   std::string note;
+  PastHorizon past;  // NPV, residual value of the running MRR, break-even, cumulative profit
 };
 
 struct CompareResult {
   std::vector<std::string> names, paths;
   std::vector<std::string> notes;  // what --days did to each scenario's arrival rate
+  std::string kind;                // the base scenario's kind (decision.hpp: its headline KPIs)
+  bool all = false;                // the table lists every KPI
   std::vector<std::uint64_t> seeds;
   int replications = 0;
   bool crn = true;
@@ -91,18 +79,6 @@ struct CompareResult {
 };
 
 CompareResult compare(const CompareOptions& options);
-
-// Statistics on replication values (NaN entries = not available in that replication; a pair
-// is used only when both sides are available). Exposed for tests.
-Estimate estimate(const std::vector<double>& values);
-Difference paired_difference(const std::vector<double>& base, const std::vector<double>& variant);
-Difference welch_difference(const std::vector<double>& base, const std::vector<double>& variant);
-// Ratio of paired mean differences mean(num_v - num_b) / mean(den_v - den_b) with a delta-method
-// (linearisation) CI; NaN when the denominator's mean difference is zero.
-Estimate paired_ratio(const std::vector<double>& num_base, const std::vector<double>& num_var,
-                      const std::vector<double>& den_base, const std::vector<double>& den_var);
-// Holm (step-down) or Bonferroni adjusted p-values; NaN entries are left out and kept NaN.
-std::vector<double> adjust_p(const std::vector<double>& p, const std::string& method);
 
 nlohmann::json to_json(const CompareResult& result);
 std::string to_text(const CompareResult& result);
