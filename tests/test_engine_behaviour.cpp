@@ -45,6 +45,27 @@ TEST(Behaviour, SalesTouchesOnlyWithinOpeningHoursOnWeekdays) {
   EXPECT_GT(touches, 2000u);
 }
 
+// A team open around the clock with far more agents than leads answers every lead in exactly its
+// minimum response time, never in zero time (#16); the key moves that floor.
+TEST(Behaviour, AnIdleAroundTheClockTeamAnswersInItsMinimumResponseTime) {
+  for (double minutes : {5.0, 30.0, 0.0}) {
+    std::vector<std::string> sets = {"teams.sales.agents=500", "teams.sales.open_hour=0",
+                                     "teams.sales.close_hour=24",
+                                     "teams.sales.weekdays_only=false"};
+    if (minutes != 5) sets.push_back("teams.sales.min_response_minutes=" + std::to_string(minutes));
+    auto out = run(saas(sets));
+    double lo = INFINITY, hi = 0;
+    std::size_t n = 0;
+    for (const auto& e : out.ev)
+      if (e.type == EventType::sales_touch)
+        lo = std::min(lo, e.value), hi = std::max(hi, e.value), ++n;
+    ASSERT_GT(n, 1000u);
+    // the touch's time is whole seconds: the wait is the minimum within a second
+    EXPECT_NEAR(lo, minutes / 60, 1.0 / 3600) << minutes;
+    EXPECT_NEAR(hi, minutes / 60, 1.0 / 3600) << minutes;
+  }
+}
+
 TEST(Behaviour, MoreAgentsAnswerFasterAndConvertMore) {
   // ~80 leads a day need ~75 agent-hours; 6 agents give ~39 within opening hours (a growing
   // queue), 20 give ~129 (waits are then mostly nights and weekends).

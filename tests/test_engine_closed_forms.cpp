@@ -194,12 +194,13 @@ TEST(ClosedForm, SalesQueueMeanWaitMatchesErlangC) {
   // Erlang C: P(wait) = (a^c/c! * c/(c-a)) / (sum_{k<c} a^k/k! + a^c/c! * c/(c-a)) = 4/9,
   // mean wait in queue Wq = P(wait) / (c mu - lambda) = 4/9 hour.
   const double lambda_per_day = 48, days = 500;
-  auto s = test::scenario_from_yaml(base_yaml(
-      std::to_string(lambda_per_day * days), "500",
-      "teams:\n  - {name: sales, agents: 3, service: {dist: exponential, mean_hours: 1}}\n"
-      "acquisition: {mode: sales_led, sales_team: sales, plan: pro, lead_conversion: 0,"
-      " sales_cycle: {dist: fixed, value_days: 1}}\n"
-      "behaviour: {logins_per_week: 0}\n"));
+  auto s = test::scenario_from_yaml(
+      base_yaml(std::to_string(lambda_per_day * days), "500",
+                "teams:\n  - {name: sales, agents: 3, min_response_minutes: 0,\n"
+                "     service: {dist: exponential, mean_hours: 1}}\n"
+                "acquisition: {mode: sales_led, sales_team: sales, plan: pro, lead_conversion: 0,"
+                " sales_cycle: {dist: fixed, value_days: 1}}\n"
+                "behaviour: {logins_per_week: 0}\n"));
   auto out = run(s);
   // waits in arrival order (sales_touch value = hours waited), after a 5% warm-up
   std::vector<std::pair<std::int64_t, double>> touches;

@@ -572,6 +572,7 @@ Scenario parse_scenario(const ConfigNode& root) {
       to.fail(n->find("close_hour"), "close_hour",
               "expected close_hour > open_hour (" + fmt(t.open_hour) + ")");
     t.weekdays_only = to.boolean("weekdays_only", false);
+    t.min_response_days = to.num("min_response_minutes", 5, 0, 10080, "minutes") / 1440;
     to.done();
     s.teams.push_back(t);
   }

@@ -22,7 +22,9 @@ void Market::serve_requests(std::vector<Request>& reqs, std::int32_t next_epoch)
       auto& q = servers_[team];
       double free = q.top();
       q.pop();
-      start = next_open(s_.teams[team], std::max(r.t, free));
+      // no agent sees a request before its minimum response time (a 24/7 team with idle agents
+      // answers in exactly that time, not in zero time)
+      start = next_open(s_.teams[team], std::max(r.t + s_.teams[team].min_response_days, free));
       Purpose p = r.kind == Req::sales_lead ? Purpose::sales_service
                   : r.kind == Req::support  ? Purpose::support_service
                                             : Purpose::success_service;

@@ -48,6 +48,9 @@ struct Team {
   Distribution service;  // days per request
   double cost_per_agent_month = 0;
   double open_hour = 0, close_hour = 24;  // agents start requests only within these hours (UTC)
+  // a request reaches an agent no sooner than this after it is made (routing, reading it): the
+  // shortest response time, even from an idle 24/7 team
+  double min_response_days = 5.0 / 1440;
   bool weekdays_only = false;
 };
 
