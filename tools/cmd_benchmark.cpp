@@ -30,24 +30,6 @@ bool is_scenario(const std::string& path) {
   return ext == ".yaml" || ext == ".yml";
 }
 
-std::string html_page(const journeysim::analysis::Assessment& a) {
-  std::string page =
-      "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>journeysim "
-      "benchmark: ";
-  page += a.baseline;
-  page +=
-      "</title>\n<style>\nbody{font-family:sans-serif;margin:2em}\n"
-      "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.3em .6em;"
-      "text-align:left;vertical-align:top}\n"
-      ".verdict-better,.verdict-meets{background:#e3f4e1}\n"
-      ".verdict-worse,.verdict-misses{background:#fbe3e1}\n"
-      ".verdict-differs{background:#fff4d6}\n.verdict-unavailable{color:#777}\n"
-      "</style></head><body>\n";
-  page += journeysim::analysis::to_html_fragment(a);
-  page += "</body></html>\n";
-  return page;
-}
-
 const bool registered = journeysim::cli::register_command(
     50, "benchmark",
     "Place a run's KPIs against an industry baseline pack (ranges, quantiles, thresholds with "
@@ -140,7 +122,7 @@ const bool registered = journeysim::cli::register_command(
         if (format == "json")
           text = analysis::to_json(assessment).dump(1) + "\n";
         else if (format == "html")
-          text = html_page(assessment);
+          text = journeysim::analysis::benchmark_report_html(assessment);
         else
           text = analysis::to_text(assessment);
         journeysim::cli::emit(text, st->output);

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "journeysim/common/text.hpp"
+#include "journeysim/version.hpp"
 #include "svg.hpp"
 
 namespace journeysim::analysis {
@@ -780,6 +781,106 @@ std::string to_html_fragment(const Assessment& a) {
     o += ".</p>\n";
   }
   return o + "</section>\n";
+}
+
+// The benchmark as a page in the reports' look (svg::page): the summary with any implausible
+// value called out, a chart of how far each figure lies outside its benchmark (signed: right is
+// the KPI's good side), and the table with verdict badges.
+std::string benchmark_report_html(const Assessment& a) {
+  using svg::escape;
+  auto badge = [](Verdict v) {
+    std::string cls = v == Verdict::better || v == Verdict::meets   ? "good"
+                      : v == Verdict::worse || v == Verdict::misses ? "bad"
+                      : v == Verdict::differs                       ? "info"
+                                                                    : "same";
+    return "<span class=\"badge " + cls + "\">" + escape(to_string(v)) + "</span>";
+  };
+  const std::string title =
+      "Benchmark: " + (a.scenario.empty() ? a.source : a.scenario) + " against " + a.title;
+  std::string header = "<h1>" + escape(title) + "</h1>\n<p class=\"meta\">Run <code>" +
+                       escape(a.source) + "</code> · " + std::to_string(a.replications) +
+                       " replication" + (a.replications == 1 ? "" : "s") + " · pack <code>" +
+                       escape(a.baseline) + "</code>" +
+                       (a.file.empty() ? "" : " (<code>" + escape(a.file) + "</code>)") + "</p>\n";
+  std::string body = "<section id=\"summary\">\n<h2>Summary</h2>\n<p>" +
+                     std::to_string(a.figures.size() - a.unavailable.size()) + " of " +
+                     std::to_string(a.figures.size()) +
+                     " figures assessed: " + escape(counts_text(a)) + ".</p>\n";
+  for (const auto& fa : a.figures)
+    if (fa.implausible)
+      body += "<p class=\"warn\"><strong>Implausible:</strong> " + escape(fa.name) + " (" +
+              escape(fa.figure.kpi) + "): " + escape(fa.plausibility) + ".</p>\n";
+  if (!a.unavailable.empty()) {
+    body += "<p class=\"meta\">Not computable from this run: ";
+    for (std::size_t k = 0; k < a.unavailable.size(); ++k) {
+      const auto& fa = a.figures[a.unavailable[k]];
+      body += (k ? "; " : "") + escape(fa.figure.kpi) + " (" + escape(fa.reason) + ")";
+    }
+    body += ".</p>\n";
+  }
+  body += "</section>\n";
+  // the chart: signed distance of each figure outside its interval
+  svg::HBarChart ch;
+  ch.title = "Distance from the benchmark";
+  ch.subtitle =
+      "0: inside the benchmark's interval; right: on the KPI's good side, left: on its "
+      "bad side (relative to the nearest edge)";
+  ch.x = {"distance outside the interval (relative to its edge)", svg::Format::number, {}, {}};
+  for (const auto& fa : a.figures) {
+    if (!fa.available) continue;
+    svg::HBar b;
+    b.label = fa.figure.kpi + (fa.figure.segment.empty() ? "" : " · " + fa.figure.segment);
+    const bool bad = fa.verdict == Verdict::worse || fa.verdict == Verdict::misses;
+    b.value = bad ? -fa.distance : fa.distance;
+    b.color = bad                                                             ? "#cf222e"
+              : fa.verdict == Verdict::better || fa.verdict == Verdict::meets ? "#1a7f37"
+              : fa.verdict == Verdict::differs                                ? "#0969da"
+                                                                              : "#8c959f";
+    b.note = to_string(fa.verdict) + (fa.implausible ? " (implausible)" : "");
+    b.tooltip = fa.name + ": " + value_text(fa) + " against " + benchmark_text(fa.figure, fa.unit) +
+                " (" + fa.band + ")";
+    ch.bars.push_back(b);
+  }
+  ch.reference_lines.emplace_back(0, "benchmark");
+  ch.legend = {{"better / meets", "#1a7f37"},
+               {"typical", "#8c959f"},
+               {"worse / misses", "#cf222e"},
+               {"differs (neutral KPI)", "#0969da"}};
+  body += "<section id=\"chart\">\n<h2>Where the run lies</h2>\n";
+  body += ch.bars.empty()
+              ? std::string("<p class=\"meta\">No figure could be assessed.</p>\n")
+              : svg::figure("distance", svg::render(ch),
+                            "One bar per assessed figure: how far the run's mean lies outside the "
+                            "benchmark's interval, as a share of the nearest edge (0 inside it).");
+  body += "</section>\n";
+  body +=
+      "<section id=\"figures\">\n<h2>Figures</h2>\n<div class=\"table-wrap\">\n<table "
+      "class=\"kpis\">\n<thead><tr><th>KPI</th><th>segment</th><th class=\"num\">value<br/>"
+      "<small>[95% CI]</small></th><th>benchmark</th><th>where</th><th>verdict</th><th "
+      "class=\"num\">distance</th><th>source</th></tr></thead>\n<tbody>\n";
+  for (const auto& fa : a.figures) {
+    const Figure& f = fa.figure;
+    body += "<tr data-kpi=\"" + escape(f.kpi) + "\"><td>" + escape(fa.name) + " <code>" +
+            escape(f.kpi) + "</code></td><td>" + escape(f.segment) + "</td><td class=\"num\">" +
+            escape(fa.available ? value_text(fa) : fa.reason) + "</td><td>" +
+            escape(benchmark_text(f, fa.unit)) + "</td><td>" +
+            escape(fa.available ? fa.band + (fa.uncertain ? " (CI crosses an edge)" : "") : "–") +
+            "</td><td>" + badge(fa.verdict) +
+            (fa.implausible ? " <span class=\"badge bad\" title=\"" + escape(fa.plausibility) +
+                                  "\">implausible</span>"
+                            : std::string()) +
+            "</td><td class=\"num\">" + (fa.available ? distance_text(fa.distance) : "–") +
+            "</td><td title=\"" + escape(f.note) + "\">" + escape(f.source) + " (" +
+            year_text(f.year) + ", " + escape(f.confidence) + ")</td></tr>\n";
+  }
+  body += "</tbody>\n</table>\n</div>\n</section>\n";
+  std::string nav =
+      "<a href=\"#summary\">Summary</a><a href=\"#chart\">Chart</a><a "
+      "href=\"#figures\">Figures</a>\n";
+  std::string footer = std::string("<p>Generated by journeysim ") + kVersion +
+                       " (<code>journeysim benchmark</code>). Self-contained: inline SVG and CSS, "
+                       "no scripts, no network access needed.</p>\n";
+  return svg::page(title, header, nav, body, footer, ".warn { color: #cf222e; }\n");
 }
 
 }  // namespace journeysim::analysis

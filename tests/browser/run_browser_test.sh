@@ -44,6 +44,7 @@ report() { "$bin" report "$1" -q -o "$tmp/$2" "${@:3}"; }
 report "$tmp/saas.h5" saas.html
 report "$tmp/mobile.h5" mobile.html
 report "$tmp/ecommerce.h5" ecommerce.html
+"$bin" benchmark "$tmp/saas.h5" -b saas_b2b_midmarket -q -o "$tmp/benchmark.html"
 report "$src/tests/data/compare_sample.json" compare_sample.html
 # two variants and a KPI not available second in the table: the rows after it must stay under
 # their headers (its rowspan of every variant over one row shifted them, #16)
@@ -92,6 +93,7 @@ set +e
 python3 "$here/check_render.py" --chromium "$chromium" "${shots[@]}" \
   "$tmp/saas.html:$all" "$tmp/mobile.html:$all" "$tmp/ecommerce.html:funnel,active,stages" \
   "$tmp/compare_sample.html:forest" "$tmp/compare_unavailable.html:forest" "$tmp/compare.html:forest,cumulative-profit-1,section#summary=1,details.all-kpis=1" \
+  "$tmp/benchmark.html:distance,table.kpis=1" \
   "$tmp/sweep_ff.html:$ff" "$tmp/sweep_sobol.html:$sobol" "$tmp/sweep_morris.html:$morris" \
   "$tmp/fit.html:$fit" \
   "!$here/broken_report.html" "!$here/broken_sweep_report.html:table.best=2" \

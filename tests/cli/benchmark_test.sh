@@ -43,7 +43,10 @@ grep -q "^In the pack but not computable from this run:" <<<"$out" || fail "tabl
 grep -q "trial_to_paid_rate: the log has no trial_started events" <<<"$out" || fail "table: $out"
 grep -q "^Furthest from the benchmark" <<<"$out" || fail "table: $out"
 "$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 --format html >"$WORK/b.html" || fail "benchmark (html) failed"
-grep -q '<table>' "$WORK/b.html" && grep -q 'class="verdict verdict-' "$WORK/b.html" || fail "html lacks the table"
+# the page in the reports' look: summary, distance chart, the figures with verdict badges (#16)
+for part in '<section id="summary">' 'data-chart="distance"' '<table class="kpis">' 'class="badge '; do
+  grep -qF "$part" "$WORK/b.html" || fail "benchmark html lacks $part"
+done
 # -o: the same bytes as standard output, format from the extension, no temporary file left behind
 "$BIN" -q benchmark "$SRC/scenarios/saas_b2b.yaml" -b saas_b2b_smb -r 2 --customers 2000 -o "$WORK/o.html" || fail "benchmark -o failed"
 cmp -s "$WORK/o.html" "$WORK/b.html" || fail "benchmark -o x.html differs from --format html"

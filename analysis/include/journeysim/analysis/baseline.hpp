@@ -117,5 +117,8 @@ std::string to_text(const Assessment& a);
 // A <section class="journeysim-benchmark"> holding a <table> (one row per figure; the row and the
 // verdict cell carry class "verdict-<verdict>") and the summary; no styles, no scripts.
 std::string to_html_fragment(const Assessment& a);
+// A whole self-contained page in the reports' look (docs/baselines.md): the summary, a chart of
+// each figure's distance from its benchmark and the table with verdict badges.
+std::string benchmark_report_html(const Assessment& a);
 
 }  // namespace journeysim::analysis
