@@ -305,12 +305,20 @@ TEST(ReportFunnel, CountsEachStepAndTheShareOfThePreviousStep) {
   EXPECT_EQ(f.steps[4].customers, 2);  // A D
   EXPECT_EQ(f.steps[1].base, "leads");
   EXPECT_EQ(f.steps[1].with_base, 2);  // trial among leads: A C
-  EXPECT_EQ(f.steps[2].base, "trial_started");
-  EXPECT_EQ(f.steps[2].with_base, 1);  // converted among trials: A
+  EXPECT_EQ(f.steps[2].base, "leads");  // the bar above (trial is a side step)
+  EXPECT_EQ(f.steps[2].with_base, 3);   // converted among leads: A B D
   EXPECT_EQ(f.steps[3].base, "converted");
   EXPECT_EQ(f.steps[3].with_base, 1);  // activated among converted: A
   EXPECT_EQ(f.steps[4].base, "converted");
   EXPECT_EQ(f.steps[4].with_base, 2);  // paying among converted: A D
+  // the chart's bars nest: B and D converted without a trial, D pays without activating, so
+  // trial and activation are side steps; leads 5 > converted 3 > paying 2 (#16)
+  std::vector<bool> bars;
+  for (const auto& s : f.steps) bars.push_back(s.in_chart);
+  EXPECT_EQ(bars, (std::vector<bool>{true, false, true, false, true}));
+  const std::string html = an::run_report_html(log, {});
+  EXPECT_NE(html.find("<ul class=\"side-steps\">"), std::string::npos);
+  EXPECT_EQ(count(chart_svg(html, "funnel"), "Activated"), 0);
   ASSERT_EQ(f.by_channel.size(), 2u);
   EXPECT_EQ(f.by_channel[0].first, "ads");
   EXPECT_EQ(f.by_channel[0].second, (std::vector<double>{2, 2, 1, 1, 1}));
@@ -326,6 +334,7 @@ TEST(ReportFunnel, CountsEachStepAndTheShareOfThePreviousStep) {
   kpi::Log log2 = b2.build();
   f = an::acquisition_funnel(log2);
   ASSERT_EQ(f.steps.size(), 3u);
+  for (const auto& s : f.steps) EXPECT_TRUE(s.in_chart) << s.id;
   EXPECT_EQ(f.steps[1].id, "converted");
   EXPECT_EQ(f.steps[1].customers, 1);
   EXPECT_EQ(f.steps[2].id, "paying_at_end");
@@ -340,6 +349,17 @@ TEST(ReportFunnel, CountsAreMeansPerReplication) {
   double channels = 0;
   for (const auto& [name, v] : f.by_channel) channels += v[0];
   EXPECT_DOUBLE_EQ(channels, f.steps[0].customers);
+  // the bars of every shipped kind of funnel shrink step by step (a funnel is a funnel, #16)
+  for (const char* sc : {"saas_b2b.yaml", "plg_freemium.yaml", "mobile_subscription.yaml"}) {
+    an::Funnel g = an::acquisition_funnel(simulate(sc, 600, 1, 120));
+    double above = INFINITY;
+    for (const auto& st : g.steps)
+      if (st.in_chart) {
+        EXPECT_LE(st.customers, above) << sc << " " << st.id;
+        EXPECT_EQ(st.with_base, st.customers) << sc << " " << st.id;  // all of them from above
+        above = st.customers;
+      }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -356,6 +376,14 @@ TEST(ReportRun, EveryChartIsPresentNonEmptyAndTheKpiTableIsComplete) {
   EXPECT_EQ(html.find("data-chart-missing"), std::string::npos);
   // a band where there are replications to build it from
   EXPECT_GE(count(chart_svg(html, "mrr"), "class=\"band\""), 1);
+  // 240 days end inside month 8: the MRR chart ends at the end of the log, where the headline
+  // MRR is, not at the last whole month's end (#16)
+  EXPECT_NE(chart_svg(html, "mrr").find("end (day 240)"), std::string::npos);
+  // cohort cells the log ends inside are marked, and the caption says how many
+  EXPECT_NE(html.find("data-chart=\"retention\" id=\"chart-retention\" data-partial=\""),
+            std::string::npos);
+  EXPECT_EQ(html.find("data-partial=\"0\""), std::string::npos);
+  EXPECT_NE(html.find("* partial: the log ends before"), std::string::npos);
   EXPECT_GE(count(chart_svg(html, "survival"), "class=\"band\""), 1);
   // the heatmap has a cell per observed (cohort, month) pair
   EXPECT_GE(count(chart_svg(html, "retention"), "class=\"cell\""), 10);
@@ -416,7 +444,11 @@ TEST(ReportRun, TrialsAppearInTheFunnelOfATrialLog) {
   EXPECT_EQ(well_formed(html), "");
   std::string funnel = chart_svg(html, "funnel");
   EXPECT_NE(funnel.find("Trial started"), std::string::npos);
-  EXPECT_NE(funnel.find("Activated"), std::string::npos);
+  // some paying customers never activate: activation is listed beside the funnel, not a bar
+  EXPECT_EQ(funnel.find("Activated"), std::string::npos);
+  const auto side = html.find("<ul class=\"side-steps\">");
+  ASSERT_NE(side, std::string::npos);
+  EXPECT_NE(html.substr(side, 400).find("Activated"), std::string::npos);
   // one replication: no bands on the monthly series
   EXPECT_EQ(count(chart_svg(html, "mrr"), "class=\"band\""), 0);
   EXPECT_NE(html.find("One replication"), std::string::npos);

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/analysis/statistics.hpp"
 #include "journeysim/common/input_file.hpp"
 #include "journeysim/kpi/survival.hpp"
 #include "journeysim/kpi/table.hpp"
@@ -111,6 +112,7 @@ struct TableStats {
   int replications = 0;  // replications in which the table exists
   std::vector<std::string> rows, columns;
   std::vector<std::vector<double>> mean, lo, hi;
+  std::vector<double> headline;  // the KPI's headline value, per replication where available
   int column(const std::string& name) const {
     auto it = std::find(columns.begin(), columns.end(), name);
     return it == columns.end() ? -1 : static_cast<int>(it - columns.begin());
@@ -152,6 +154,7 @@ TableStats table_stats(const kpi::Log& log, const std::vector<std::vector<std::u
       if (st.reason.empty()) st.reason = res.reason;
       continue;
     }
+    st.headline.push_back(res.value);
     for (auto& t : res.tables)
       if (t.name == table_name) tables.push_back(std::move(t));
   }
@@ -272,6 +275,21 @@ Funnel acquisition_funnel(const kpi::Log& log) {
   // the lifecycle order; steps nobody reached (no trials in a sales-led log) are left out
   std::vector<int> order = {kLead, kTrial, kConverted, kActivated, kPaying};
   std::erase_if(order, [&](int s) { return s != kLead && count[s] == 0; });
+  // the chart's bars must nest: an optional step (trial, activation) is a bar only if every
+  // customer of the next core bar (converted, then paying at the end) reached it too
+  auto nests = [&](int step, int next) {
+    unsigned need = (1u << next);
+    for (auto m : reached)
+      if ((m & need) && !(m & (1u << step))) return false;
+    return true;
+  };
+  std::array<bool, kSteps> bar{};
+  bar[kLead] = bar[kConverted] = bar[kPaying] = true;
+  // trial: every converted customer started one; activation: every activated customer
+  // converted and every customer paying at the end activated
+  bar[kTrial] = count[kTrial] > 0 && count[kConverted] > 0 && nests(kTrial, kConverted);
+  bar[kActivated] = count[kActivated] > 0 && count[kPaying] > 0 && nests(kConverted, kActivated) &&
+                    nests(kActivated, kPaying);
   Funnel f;
   f.replications = R;
   for (std::size_t k = 0; k < order.size(); ++k) {
@@ -281,8 +299,17 @@ Funnel acquisition_funnel(const kpi::Log& log) {
     step.label = labels[s];
     if (s == kConverted && !contractual) step.label = "First purchase";
     step.customers = count[s] / R;
+    step.in_chart = bar[s];
     if (k > 0) {
+      // a bar refers to the bar above it; a side step to the step before it (paying at the end
+      // to converted, its superset)
       int base = s == kPaying ? kConverted : order[k - 1];
+      if (bar[s])
+        for (std::size_t j = k; j-- > 0;)
+          if (bar[order[j]]) {
+            base = order[j];
+            break;
+          }
       unsigned both = (1u << s) | (1u << base);
       double n = 0;
       for (auto m : reached)
@@ -319,25 +346,38 @@ std::string funnel_section(const kpi::Log& log, const Funnel& f) {
   ch.value_label = "customers";
   ch.width = 1200;
   const double lead = f.steps[0].customers;
+  std::string side;  // the steps that do not nest, beside the chart
   for (std::size_t i = 0; i < f.steps.size(); ++i) {
     const auto& st = f.steps[i];
-    svg::FunnelStep step{st.label, st.customers, ""};
     auto base = std::find_if(f.steps.begin(), f.steps.end(),
                              [&](const FunnelStepCount& x) { return x.id == st.base; });
-    if (i > 0) step.note = svg::format_value(st.customers / lead, Format::percent) + " of leads";
+    std::string of_base;
     if (i > 0 && base != f.steps.begin() && base != f.steps.end() && base->customers > 0)
-      step.note += " · " + svg::format_value(st.with_base / base->customers, Format::percent) +
-                   " of \"" + base->label + "\"";
+      of_base = svg::format_value(st.with_base / base->customers, Format::percent) + " of \"" +
+                base->label + "\"";
+    if (!st.in_chart) {
+      side += "<li>" + escape(st.label) + ": " + svg::format_value(st.customers, Format::number) +
+              " (" + svg::format_value(st.customers / lead, Format::percent) + " of leads" +
+              (of_base.empty() ? "" : "; " + escape(of_base)) + ")</li>\n";
+      continue;
+    }
+    svg::FunnelStep step{st.label, st.customers, ""};
+    if (i > 0) step.note = svg::format_value(st.customers / lead, Format::percent) + " of leads";
+    if (!of_base.empty()) step.note += " · " + of_base;
     ch.steps.push_back(step);
   }
   s += figure("funnel", svg::render(ch),
-              "Each bar counts the customers who reached the step at any time within the log: a "
-              "lead or sign-up; a trial start; the first conversion to paying; activation (all "
-              "required activation tasks done, before or after conversion); paying at the end "
-              "(converted and not churned, or reactivated after the last churn). A step is not "
-              "required to follow the previous one, so \"of &lt;step&gt;\" is the share of the "
-              "customers who reached that step (the previous one; for paying at the end, the "
-              "converted) who also reached this one.");
+              "Each bar counts the customers who reached the step at any time within the log, and "
+              "each bar's customers are among the bar's above it: leads or sign-ups; a trial start "
+              "(a bar only when every converted customer started one); the first conversion to "
+              "paying; activation (all required activation tasks done; a bar only when every "
+              "activated customer converted and every customer paying at the end activated); "
+              "paying at the end (converted and not churned, or reactivated after the last "
+              "churn). \"of &lt;step&gt;\" is the share of the bar above.");
+  if (!side.empty())
+    s += "<p class=\"meta\">Steps that not every customer passes through, so not bars of the "
+         "funnel:</p>\n<ul class=\"side-steps\">\n" +
+         side + "</ul>\n";
   // by channel
   s += "<h3>By acquisition channel</h3>\n<div "
        "class=\"table-wrap\">\n<table>\n<thead><tr><th>channel</th>";
@@ -384,11 +424,24 @@ std::string revenue_section(const kpi::Log& log,
     int c = mrr.column("mrr");
     svg::Series se{"MRR", iota_x(mrr.rows.size()), mrr.col(mrr.mean, c), {}, {}, false, true, ""};
     if (R > 1) se.lo = mrr.col(mrr.lo, c), se.hi = mrr.col(mrr.hi, c);
+    // the headline MRR is at the end of the log: when that is inside a month, the chart ends
+    // there too (the last whole month's end is not the end of the data, #16)
+    const double days = static_cast<double>(log.end - log.start) / 86400;
+    const bool partial = days / (365.25 / 12) - mrr.rows.size() > 1e-6;
+    if (partial && !mrr.headline.empty()) {
+      Estimate e = estimate(mrr.headline);
+      ch.x_categories.push_back("end (day " + svg::format_value(days, Format::number) + ")");
+      se.x.push_back(static_cast<double>(se.x.size()));
+      se.y.push_back(e.mean);
+      if (R > 1) se.lo.push_back(e.ci_low), se.hi.push_back(e.ci_high);
+      ch.subtitle += "; the last point is the end of the log";
+    }
     ch.series.push_back(se);
     ch.band_label = "95% CI";
     s += figure("mrr", svg::render(ch),
                 "MRR replayed from conversion, upgrade, downgrade, seat, churn and reactivation "
-                "events at each whole month's end (KPI <code>mrr</code>). " +
+                "events at each whole month's end, and at the end of the log when it falls inside "
+                "a month: that last point is the headline MRR (KPI <code>mrr</code>). " +
                     months_caption(R));
   } else {
     s += missing("mrr", "Monthly recurring revenue", mrr.reason);
@@ -464,8 +517,17 @@ std::string retention_section(const kpi::Log& log,
             "purchase in the k-th month after conversion. "}};
   // cohort sizes (customers converting in the month, mean per replication) for the row labels
   std::map<std::string, double> cohort_size;
+  // the cohort's last conversion: a cell whose month this member cannot have reached by the end
+  // of the log holds only the cohort's earlier converters (partial, marked)
+  std::map<std::string, std::int64_t> last_conversion;
   for (const auto& c : log.customers)
-    if (c.converted != kpi::kNone) cohort_size[kpi::month_label(c.converted)] += 1.0 / R;
+    if (c.converted != kpi::kNone) {
+      const std::string label = kpi::month_label(c.converted);
+      cohort_size[label] += 1.0 / R;
+      auto& last = last_conversion.try_emplace(label, c.converted).first->second;
+      last = std::max(last, c.converted);
+    }
+  const double month_s = 365.25 / 12 * 86400;
   for (const auto& w : which) {
     TableStats t = table_stats(log, pops, "cohort_retention", w.table, params);
     if (!t.available) {
@@ -484,6 +546,23 @@ std::string retention_section(const kpi::Log& log,
       h.columns.push_back(c.size() > 1 && c[0] == 'm' ? c.substr(1) : c);
     h.cells = t.mean;
     h.format = Format::percent;
+    // logo retention is read at the start of month k, activity over the whole month k
+    const int needs = std::string(w.table) == "active_share" ? 1 : 0;
+    int partial = 0;
+    h.cell_labels.assign(t.rows.size(), std::vector<std::string>(t.columns.size()));
+    for (std::size_t r = 0; r < t.rows.size(); ++r) {
+      auto last = last_conversion.find(t.rows[r]);
+      for (std::size_t c = 0; c < t.columns.size(); ++c) {
+        const double v = t.mean[r][c];
+        if (!std::isfinite(v) || last == last_conversion.end()) continue;
+        const double reach = static_cast<double>(last->second) + (c + needs) * month_s;
+        if (reach > static_cast<double>(log.end)) {
+          h.cell_labels[r][c] =
+              std::to_string(std::lround(v * 100)) + "*";  // as the others, marked
+          ++partial;
+        }
+      }
+    }
     // colour scale from the lowest share (down to a 10% step) to 100%: retention often stays
     // within 70-100%, and a 0-100% scale would paint it all dark
     double lowest = 1;
@@ -496,7 +575,12 @@ std::string retention_section(const kpi::Log& log,
                 std::string(w.caption) + "n: customers in the cohort" +
                     (R > 1 ? " (mean per replication); cells are the mean over " +
                                  std::to_string(R) + " replications."
-                           : "."));
+                           : ".") +
+                    (partial ? " * partial: the log ends before the cohort's later converters "
+                               "reach this month, so the cell holds only its earlier ones (" +
+                                   std::to_string(partial) + " cells)."
+                             : ""),
+                " data-partial=\"" + std::to_string(partial) + "\"");
   }
   return s + "</div>\n</section>\n";
 }

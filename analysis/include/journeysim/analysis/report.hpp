@@ -54,6 +54,11 @@ struct FunnelStepCount {
   // paying_at_end, which refers to converted (its superset); empty for the first step.
   std::string base;
   double with_base = 0;  // customers who reached this step and `base` (first step: all of it)
+  // A bar of the funnel chart: leads, converted and paying at the end always (each is a subset
+  // of the one before); trial_started and activated only where they nest too (every customer of
+  // the next bar passed through them). Otherwise a side step, shown beside the chart: a funnel
+  // whose bars are not nested is not a funnel (#16).
+  bool in_chart = true;
 };
 struct Funnel {
   // leads, trial_started, converted, activated, paying_at_end (steps nobody reached left out)
