@@ -72,7 +72,7 @@ const bool registered = journeysim::cli::register_command(
              "--format", st->format,
              "table (the default on stdout, terminal or not), json or html; with -o FILE and "
              "no --format: html for FILE.html, json otherwise")
-          ->check(CLI::IsMember({"table", "json", "html"}));
+          ->check(journeysim::cli::one_of({"table", "json", "html"}));
       sub.add_option("-o,--output", st->output,
                      "Write to this file instead of standard output (written whole, then renamed "
                      "into place; the format defaults to html for *.html, json otherwise)");

@@ -52,7 +52,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_flag("--keep-journal", st->keep_journal, "Keep the journal when done");
       sub.add_option("--journal", st->journal, "Journal directory (default: OUTPUT.journal)");
       sub.add_option("--format", st->format, "The fit report on stdout: table (default) or json")
-          ->check(CLI::IsMember({"table", "json"}));
+          ->check(journeysim::cli::one_of({"table", "json"}));
       sub.add_option("--report", st->report,
                      "Also write the fit report as JSON to this file (`journeysim report` "
                      "renders it to HTML)");

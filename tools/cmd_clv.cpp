@@ -424,13 +424,13 @@ const bool registered = journeysim::cli::register_command(
           ->check(CLI::ExistingFile);
       sub.add_option("--model", st->model, "Model to fit")
           ->required()
-          ->check(CLI::IsMember({"bgnbd", "pareto-nbd", "gamma-gamma", "bgbb", "sbg"}));
+          ->check(journeysim::cli::one_of({"bgnbd", "pareto-nbd", "gamma-gamma", "bgbb", "sbg"}));
       sub.add_option("--input-format", st->input_format,
                      "cdnow (whitespace: id [sample_id] YYYYMMDD qty amount), transactions "
                      "(CSV), summary (frequency,recency,T[,monetary_value][,weights] or "
                      "x,t_x,T[,zbar]; BG/BB: frequency,recency,periods,weights), survival-table "
                      "(sBG). Default: guessed from the model, extension and header")
-          ->check(CLI::IsMember({"cdnow", "transactions", "summary", "survival-table"}));
+          ->check(journeysim::cli::one_of({"cdnow", "transactions", "summary", "survival-table"}));
       sub.add_option("--customer-col", st->customer_col, "Transactions CSV: customer id column")
           ->capture_default_str();
       sub.add_option("--date-col", st->date_col, "Transactions CSV: date column")
@@ -444,7 +444,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--time-unit", st->time_unit,
                      "Time unit of recency, T and horizon for transaction logs (month = 30.4375 "
                      "days)")
-          ->check(CLI::IsMember({"day", "week", "month"}))
+          ->check(journeysim::cli::one_of({"day", "week", "month"}))
           ->capture_default_str();
       sub.add_option("--calibration-end", st->calibration_end,
                      "Last day (inclusive) of the calibration period, YYYY-MM-DD (default: last "
@@ -477,7 +477,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--arpa", st->arpa, "sBG: revenue per period for the survival-based CLV")
           ->check(CLI::PositiveNumber);
       sub.add_option("--format", st->format, "Output format")
-          ->check(CLI::IsMember({"json"}))
+          ->check(journeysim::cli::one_of({"json"}))
           ->capture_default_str();
       sub.add_flag("--skip-bad-rows", st->skip_bad_rows,
                    "Transactions CSV: skip (and count) malformed rows instead of failing");

@@ -57,7 +57,7 @@ const bool registered = journeysim::cli::register_command(
                      "table (the default on stdout, terminal or not), json, or html (the report of "
                      "`journeysim report COMPARE.json`: forest plot, KPI table, economics); with "
                      "-o FILE and no --format: html for FILE.html, json otherwise")
-          ->check(CLI::IsMember({"table", "json", "html"}));
+          ->check(journeysim::cli::one_of({"table", "json", "html"}));
       sub.add_option("-o,--output", st->output,
                      "Write the output to this file (written whole, then renamed into place)");
       sub.add_flag("--independent", st->independent,
@@ -74,7 +74,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("--correction", st->correction,
                      "Multiple-comparison correction across variants: holm (default), "
                      "bonferroni or none")
-          ->check(CLI::IsMember({"holm", "bonferroni", "none"}));
+          ->check(journeysim::cli::one_of({"holm", "bonferroni", "none"}));
       sub.add_option("--alpha", st->alpha, "Significance level for verdicts (default 0.05)")
           ->check(CLI::Range(1e-9, 0.5));
       sub.add_flag("--all", st->all,

@@ -78,7 +78,7 @@ const bool registered = journeysim::cli::register_command(
                      "Generate machine k of N's share of the partitions (k/N; same bytes as the "
                      "whole run)");
       sub.add_option("--format", st->format, "hdf5 (event logs), csv (gzip CSV) or both")
-          ->check(CLI::IsMember({"hdf5", "csv", "both"}))
+          ->check(journeysim::cli::one_of({"hdf5", "csv", "both"}))
           ->capture_default_str();
       sub.add_option("--compression", st->compression,
                      "HDF5 column filters: deflate[:1..9], lz4 or none")

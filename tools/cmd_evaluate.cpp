@@ -36,7 +36,7 @@ const bool registered = journeysim::cli::register_command(
                      "dataset has)")
           ->required();
       sub.add_option("--format", st->format, "table (default) or json")
-          ->check(CLI::IsMember({"table", "json"}));
+          ->check(journeysim::cli::one_of({"table", "json"}));
       sub.add_option("-o,--output", st->output, "Write to this file");
       sub.add_option("--bootstrap", st->bootstrap,
                      "Bootstrap replicates of the intervals (0 = none)")

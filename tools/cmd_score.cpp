@@ -47,9 +47,9 @@ const bool registered = journeysim::cli::register_command(
       });
       sub.add_option("--format", st->format,
                      "table (default, also when stdout is not a terminal), json or csv")
-          ->check(CLI::IsMember({"table", "json", "csv"}));
+          ->check(journeysim::cli::one_of({"table", "json", "csv"}));
       sub.add_option("--by", st->by, "Breakdown: channel, segment, plan, cohort or market")
-          ->check(CLI::IsMember({"channel", "segment", "plan", "cohort", "market"}));
+          ->check(journeysim::cli::one_of({"channel", "segment", "plan", "cohort", "market"}));
       sub.add_option("--kpi", st->kpis,
                      "Comma-separated KPI ids (default: all; see `journeysim kpis`)");
       sub.add_option("--kpi-param", st->kpi_params,

@@ -170,10 +170,10 @@ const bool registered = journeysim::cli::register_command(
                      "observed duration)")
           ->check(CLI::PositiveNumber);
       sub.add_option("--format", st->format, "Output format")
-          ->check(CLI::IsMember({"json", "table"}))
+          ->check(journeysim::cli::one_of({"json", "table"}))
           ->capture_default_str();
       sub.add_option("--conf-type", st->conf_type, "Confidence interval type (as R survfit)")
-          ->check(CLI::IsMember({"log-log", "log", "plain"}))
+          ->check(journeysim::cli::one_of({"log-log", "log", "plain"}))
           ->capture_default_str();
       sub.add_option("--conf-level", st->conf_level, "Confidence level")
           ->check(CLI::Range(0.5, 0.999999))

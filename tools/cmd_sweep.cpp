@@ -139,7 +139,7 @@ const bool registered = journeysim::cli::register_command(
       sub.add_flag("--dry-run", st->dry_run,
                    "Check every point, and show how many tasks are done and left (no run)");
       sub.add_option("--format", st->format, "--plan output: table (default) or csv")
-          ->check(CLI::IsMember({"table", "csv"}));
+          ->check(journeysim::cli::one_of({"table", "csv"}));
       sub.add_option("--emit-slurm", st->emit_slurm,
                      "Write a Slurm job-array script (sbatch) into this directory (no run)");
       sub.add_option("--array-parts", st->array_parts,
@@ -180,7 +180,7 @@ const bool registered = journeysim::cli::register_command(
       an->add_option("--minimise,--minimize", st->minimise,
                      "Find the point with the lowest mean of this KPI");
       an->add_option("--format", st->analyse_format, "table (default), json or csv")
-          ->check(CLI::IsMember({"table", "json", "csv"}));
+          ->check(journeysim::cli::one_of({"table", "json", "csv"}));
       an->add_option("-o,--output", st->analyse_output, "Write to this file");
       an->add_option("--alpha", st->alpha, "Significance level (default 0.05)")
           ->check(CLI::Range(1e-9, 0.5));

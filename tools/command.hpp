@@ -19,4 +19,9 @@ using Setup = std::function<Runner(CLI::App& sub, const GlobalOptions& global)>;
 // `order` sorts subcommands in --help (pipeline order: validate, run, export, score, ...).
 bool register_command(int order, std::string name, std::string description, Setup setup);
 
+// An option's value must be one of `choices`: like CLI::IsMember, and a wrong value gets
+// "did you mean" (e.g. `--by chanel`: "expected one of channel, segment, ...; did you mean
+// 'channel'?").
+CLI::Validator one_of(std::vector<std::string> choices);
+
 }  // namespace journeysim::cli

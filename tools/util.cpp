@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -9,7 +10,9 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "command.hpp"
 #include "journeysim/analysis/files.hpp"
+#include "journeysim/common/text.hpp"
 
 namespace journeysim::cli {
 
@@ -41,6 +44,17 @@ void emit(const std::string& text, const std::string& output) {
     std::cout << text;
   else
     analysis::write_file_atomically(output, text);
+}
+
+CLI::Validator one_of(std::vector<std::string> choices) {
+  std::string list;
+  for (const auto& c : choices) list += (list.empty() ? "" : ", ") + c;
+  return CLI::Validator(
+      [choices, list](std::string& value) -> std::string {
+        if (std::find(choices.begin(), choices.end(), value) != choices.end()) return "";
+        return "'" + value + "' is not one of " + list + common::did_you_mean(value, choices);
+      },
+      "{" + list + "}");
 }
 
 }  // namespace journeysim::cli

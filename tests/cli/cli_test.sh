@@ -160,6 +160,9 @@ errors)
   grep -q "unknown KPI 'conversion_rat' (did you mean 'conversion_rate'?)" <<<"$err" || fail "compare --kpi: $err"
   err=$("$BIN" validate "$SRC/scenarios/saas_b2b.yaml" --set channels.paid_serch.cpm=1 2>&1) && fail "--set paid_serch accepted"
   grep -q "no list item named 'paid_serch' (did you mean 'paid_search'?)" <<<"$err" || fail "--set item: $err"
+  # a choice among a few words (--by, --format, --correction, ...)
+  err=$("$BIN" score "$WORK/k.h5" --by chanel 2>&1) && fail "score --by chanel accepted"
+  grep -q "'chanel' is not one of channel, segment, plan, cohort, market (did you mean 'channel'?)" <<<"$err" || fail "--by: $err"
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --part 3/2 2>&1) && fail "--part 3/2 accepted"
   grep -q "part" <<<"$err" || fail "message: $err"
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" -o "$WORK/x.h5" --set churn.monthly_hazard=-1 2>&1) && fail "bad --set accepted"

@@ -445,7 +445,7 @@ errors)
   done
   refuse "--part: N = 5 machines for 4 partitions; use --partitions >= N" "${S[@]}" --sf 0.2 --part 1/5 -o "$WORK/e"
   refuse "--holdout-days: expected at least 90" "${S[@]}" --sf 0.1 --holdout-days 30 -o "$WORK/e"
-  refuse "--format: xml not in {hdf5,csv,both}" "${S[@]}" --sf 0.1 --format xml -o "$WORK/e"
+  refuse "--format: 'xml' is not one of hdf5, csv, both" "${S[@]}" --sf 0.1 --format xml -o "$WORK/e"
   refuse "give -o DIR" "${S[@]}" --sf 0.1
   refuse "$WORK/none.yaml" "$WORK/none.yaml" --sf 0.1 -o "$WORK/e"
   sed 's/^customers: 60000$/customrs: 10/' "$ECOM" >"$WORK/typo.yaml"
