@@ -16,7 +16,7 @@ help)
   "$BIN" run --help | grep -q -- "--part" || fail "run --help lacks --part"
   ;;
 validate)
-  "$BIN" validate "$SRC"/scenarios/*.yaml >/dev/null || fail "shipped scenarios do not validate"
+  "$BIN" validate "$SRC"/scenarios/*.yaml "$SRC"/bench/peers/*.yaml >/dev/null || fail "shipped scenarios do not validate"
   sed 's/^horizon_days:/horizon_dayz:/' "$SRC/scenarios/saas_b2b.yaml" >"$WORK/bad.yaml"
   line=$(grep -n '^horizon_dayz:' "$WORK/bad.yaml" | cut -d: -f1)
   err=$("$BIN" validate "$WORK/bad.yaml" 2>&1) && fail "bad scenario accepted"
