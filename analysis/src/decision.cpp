@@ -287,10 +287,15 @@ std::vector<VariantSummary> summarise(const CompareResult& r) {
               : s.pays == "no" ? "no"
                                : "not clear (the NPV's 95% CI includes 0)") +
              ". Incremental profit over the " + num(r.horizon_days, false) + "-day horizon " +
-             money(e->profit) + "; net present value at " + rate + " a year " + money(npv) +
-             ", of which " + num(p.residual.mean, true) +
-             " is the MRR still running at the horizon, valued over " +
-             std::to_string(p.options.projection_months) + " months";
+             money(e->profit) + "; net present value at " + rate + " a year " + money(npv);
+      if (!p.note.empty())
+        line += " (no recurring revenue at the horizon: nothing is valued past it)";
+      else if (p.options.projection_months == 0)
+        line += " (nothing valued past the horizon: --projection-months 0)";
+      else
+        line += ", of which " + num(p.residual.mean, true) +
+                " is the MRR still running at the horizon, valued over " +
+                std::to_string(p.options.projection_months) + " months";
       if (std::isfinite(p.break_even)) {
         int m = month_number(p.break_even);
         line += "; breaks even in month " + std::to_string(m) +
