@@ -72,7 +72,19 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
     BlockOut& o = blocks_[b];
     const std::size_t end = std::min(due.size(), (b + 1) * kBlock);
-    for (std::size_t i = b * kBlock; i < end; ++i) advance(due[i], t1, o);
+    for (std::size_t i = b * kBlock; i < end; ++i) {
+      // The due customers of a large market are scattered over memory: the first read of a
+      // record was a third of the run at 300,000 customers (#18). Ask for the record a few
+      // customers ahead, and for its agenda's items once the record is there; the simulation
+      // and its output do not change.
+      if (i + 4 < end) {
+        const char* p = reinterpret_cast<const char*>(&customers_[due[i + 4]]);
+        for (std::size_t off = 0; off < sizeof(Customer); off += 64) __builtin_prefetch(p + off);
+      }
+      if (i + 2 < end)
+        if (const Pending* a = customers_[due[i + 2]].agenda.data()) __builtin_prefetch(a);
+      advance(due[i], t1, o);
+    }
   });
   // 3. merge in block order (deterministic whatever the thread count)
   std::vector<Request>& requests = requests_;

@@ -67,6 +67,7 @@ class Agenda {
  public:
   bool empty() const { return items_.empty(); }
   double min_time() const { return min_t_; }
+  const Pending* data() const { return items_.data(); }  // (for prefetching)
   void push(const Pending& p) {
     items_.push_back(p);
     if (p.t < min_t_) min_t_ = p.t, min_i_ = items_.size() - 1;
