@@ -24,12 +24,13 @@ struct VectorSink : sim::EventSink {
   }
 };
 
-// Simulates `s` with 2 threads into memory.
-inline VectorSink run_in_memory(const sim::Scenario& s) {
+// Simulates `s` with 2 threads into memory (and its statistics into `stats` when given).
+inline VectorSink run_in_memory(const sim::Scenario& s, sim::RunStats* stats = nullptr) {
   VectorSink sink;
   sim::RunOptions o;
   o.threads = 2;
-  sim::simulate(s, o, sink);
+  sim::RunStats st = sim::simulate(s, o, sink);
+  if (stats) *stats = st;
   return sink;
 }
 

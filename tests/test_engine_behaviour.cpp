@@ -66,6 +66,33 @@ TEST(Behaviour, AnIdleAroundTheClockTeamAnswersInItsMinimumResponseTime) {
   }
 }
 
+// The per-epoch work touches only the customers with something due (#18): customers with
+// nothing due after their arrival are visited once, whatever the number of epochs; a model
+// with events is visited at most once per customer and epoch, and far less with long epochs.
+TEST(Behaviour, EpochsVisitOnlyTheCustomersWithSomethingDue) {
+  const std::string model = test::source_path("bench/peers/minimal_app.yaml");
+  // no login, no churn, and the second payment falls after the 20-day horizon
+  auto idle = sim::load_scenario(model, {"customers=3000", "horizon_days=20",
+                                         "behaviour.logins_per_week=0", "churn.monthly_hazard=0"});
+  for (double hours : {1.0, 6.0, 168.0}) {
+    idle.epoch_days = hours / 24;
+    sim::RunStats st;
+    auto out = test::run_in_memory(idle, &st);
+    EXPECT_GT(st.customers, 2500u);
+    EXPECT_EQ(st.visits, st.customers) << hours << " h epochs";
+  }
+  auto busy = sim::load_scenario(model, {"customers=3000", "horizon_days=120"});
+  sim::RunStats six, week;
+  busy.epoch_days = 0.25;
+  auto a = test::run_in_memory(busy, &six);
+  busy.epoch_days = 7;
+  auto b = test::run_in_memory(busy, &week);
+  EXPECT_EQ(six.events, week.events);          // nothing in this model depends on the epochs
+  EXPECT_LE(six.visits, six.customers * 480);  // 120 days of 6 h epochs
+  EXPECT_LT(six.visits, six.events);           // an idle customer costs nothing
+  EXPECT_LT(2 * week.visits, six.visits);      // several events per visit with weekly epochs
+}
+
 TEST(Behaviour, MoreAgentsAnswerFasterAndConvertMore) {
   // ~80 leads a day need ~75 agent-hours; 6 agents give ~39 within opening hours (a growing
   // queue), 20 give ~129 (waits are then mostly nights and weekends).

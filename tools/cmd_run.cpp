@@ -129,6 +129,9 @@ const bool registered = journeysim::cli::register_command(
           std::printf("random draws  %.1f M Philox blocks (%.2f per event)\n",
                       r.stats.random_words / 4e6,
                       r.stats.events ? r.stats.random_words / 4.0 / r.stats.events : 0.0);
+          std::printf("visits        %.2f M customer advances (%.2f events each)\n",
+                      r.stats.visits / 1e6,
+                      r.stats.visits ? double(r.stats.events) / r.stats.visits : 0.0);
           std::printf("conversions   %llu   churned %llu   reactivated %llu\n",
                       static_cast<unsigned long long>(count(EventType::conversion)),
                       static_cast<unsigned long long>(count(EventType::churned)),

@@ -159,6 +159,7 @@ RunStats simulate(const Scenario& scenario, const RunOptions& options, EventSink
             stats.customers += st.customers;
             stats.events += st.events;
             stats.random_words += st.random_words;
+            stats.visits += st.visits;
             stats.units += st.units;
             for (std::size_t t = 0; t < st.by_type.size(); ++t) stats.by_type[t] += st.by_type[t];
             stats.peak_live_customers = std::max(stats.peak_live_customers, st.peak_live_customers);

@@ -56,6 +56,7 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
     return false;
   });
   for (std::uint32_t c : due) customers_[c].scheduled_epoch = -1;
+  stats.visits += due.size();
   constexpr std::size_t kBlock = 256;
   const std::size_t nblocks = (due.size() + kBlock - 1) / kBlock;
   // the blocks' buffers are kept from epoch to epoch (allocating them every epoch was a

@@ -95,6 +95,9 @@ struct RunStats {
   std::uint64_t events = 0;
   std::uint64_t random_words = 0;  // 32-bit random words drawn
   std::uint64_t units = 0;         // (replication, market) units simulated by this part
+  // customers advanced, summed over epochs: a customer is visited only in an epoch where it has
+  // something due (the per-epoch work is proportional to these, not to the live customers)
+  std::uint64_t visits = 0;
   std::array<std::uint64_t, eventlog::kEventTypeCount> by_type{};
   std::uint64_t peak_live_customers = 0;
 };
