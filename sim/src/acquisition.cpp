@@ -62,6 +62,7 @@ std::uint32_t Market::add_customer(double t, int channel, std::uint64_t key, std
   auto idx = static_cast<std::uint32_t>(customers_.size());
   customers_.emplace_back();
   first_plan_.push_back(-1);
+  scheduled_.push_back(-1);
   Customer& c = customers_.back();
   c.stream_key = key;
   c.referrer = referrer;

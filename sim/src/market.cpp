@@ -12,6 +12,7 @@ Market::Market(const Scenario& s, std::uint64_t run_key, std::uint32_t market, s
   const auto expected = static_cast<std::size_t>(std::max(0.0, s.customers) * 1.25) + 64;
   customers_.reserve(std::min<std::size_t>(expected, std::size_t{1} << 24));
   first_plan_.reserve(customers_.capacity());
+  scheduled_.reserve(customers_.capacity());
   // a market's customers are first touched as they arrive: one fault per 2 MiB, not per 4 KiB
   common::advise_huge_pages(customers_.data(), customers_.capacity() * sizeof(Customer));
   buckets_.resize(n_epochs_ + 1);
@@ -51,11 +52,11 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   // keep each customer once, and only if this is still its epoch (it may also sit in a
   // later bucket from an earlier schedule, or twice in this one after being rescheduled)
   std::erase_if(due, [&](std::uint32_t c) {
-    if (customers_[c].scheduled_epoch != e) return true;
-    customers_[c].scheduled_epoch = -2;  // taken
+    if (scheduled_[c] != e) return true;
+    scheduled_[c] = -2;  // taken
     return false;
   });
-  for (std::uint32_t c : due) customers_[c].scheduled_epoch = -1;
+  for (std::uint32_t c : due) scheduled_[c] = -1;
   stats.visits += due.size();
   constexpr std::size_t kBlock = 256;
   const std::size_t nblocks = (due.size() + kBlock - 1) / kBlock;
