@@ -1,4 +1,6 @@
 // journeysim run SCENARIO -o OUT.h5: simulate and write an HDF5 event log.
+#include <sys/resource.h>
+
 #include <charconv>
 #include <csignal>
 #include <cstdio>
@@ -132,6 +134,18 @@ const bool registered = journeysim::cli::register_command(
           std::printf("visits        %.2f M customer advances (%.2f events each)\n",
                       r.stats.visits / 1e6,
                       r.stats.visits ? double(r.stats.events) / r.stats.visits : 0.0);
+          {
+            // peak resident memory of the process over the customers of the largest unit (one
+            // market's live records dominate it in a big market; #18 asks for it per customer)
+            struct rusage ru {};
+            getrusage(RUSAGE_SELF, &ru);
+            const double peak = static_cast<double>(ru.ru_maxrss) * 1024;
+            std::printf(
+                "memory        peak RSS %.0f MB; largest market %llu customers, %.0f bytes "
+                "each with the process's fixed memory\n",
+                peak / 1e6, static_cast<unsigned long long>(r.stats.peak_live_customers),
+                r.stats.peak_live_customers ? peak / r.stats.peak_live_customers : 0.0);
+          }
           std::printf("conversions   %llu   churned %llu   reactivated %llu\n",
                       static_cast<unsigned long long>(count(EventType::conversion)),
                       static_cast<unsigned long long>(count(EventType::churned)),
