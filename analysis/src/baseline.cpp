@@ -789,11 +789,8 @@ std::string to_html_fragment(const Assessment& a) {
 std::string benchmark_report_html(const Assessment& a) {
   using svg::escape;
   auto badge = [](Verdict v) {
-    std::string cls = v == Verdict::better || v == Verdict::meets   ? "good"
-                      : v == Verdict::worse || v == Verdict::misses ? "bad"
-                      : v == Verdict::differs                       ? "info"
-                                                                    : "same";
-    return "<span class=\"badge " + cls + "\">" + escape(to_string(v)) + "</span>";
+    return "<span class=\"badge " + svg::verdict_class(to_string(v)) + "\">" +
+           escape(to_string(v)) + "</span>";
   };
   const std::string title =
       "Benchmark: " + (a.scenario.empty() ? a.source : a.scenario) + " against " + a.title;
@@ -832,20 +829,17 @@ std::string benchmark_report_html(const Assessment& a) {
     b.label = fa.figure.kpi + (fa.figure.segment.empty() ? "" : " · " + fa.figure.segment);
     const bool bad = fa.verdict == Verdict::worse || fa.verdict == Verdict::misses;
     b.value = bad ? -fa.distance : fa.distance;
-    b.color = bad                                                             ? "#cf222e"
-              : fa.verdict == Verdict::better || fa.verdict == Verdict::meets ? "#1a7f37"
-              : fa.verdict == Verdict::differs                                ? "#0969da"
-                                                                              : "#8c959f";
+    b.color = svg::verdict_color(to_string(fa.verdict));
     b.note = to_string(fa.verdict) + (fa.implausible ? " (implausible)" : "");
     b.tooltip = fa.name + ": " + value_text(fa) + " against " + benchmark_text(fa.figure, fa.unit) +
                 " (" + fa.band + ")";
     ch.bars.push_back(b);
   }
   ch.reference_lines.emplace_back(0, "benchmark");
-  ch.legend = {{"better / meets", "#1a7f37"},
-               {"typical", "#8c959f"},
-               {"worse / misses", "#cf222e"},
-               {"differs (neutral KPI)", "#0969da"}};
+  ch.legend = {{"better / meets", svg::verdict_color("better")},
+               {"typical", svg::verdict_color("typical")},
+               {"worse / misses", svg::verdict_color("worse")},
+               {"differs (neutral KPI)", svg::verdict_color("differs")}};
   body += "<section id=\"chart\">\n<h2>Where the run lies</h2>\n";
   body += ch.bars.empty()
               ? std::string("<p class=\"meta\">No figure could be assessed.</p>\n")

@@ -13,71 +13,32 @@ namespace journeysim::analysis {
 
 namespace {
 
-const std::vector<std::string>& headline_of(const std::string& id) {
-  static const std::vector<std::string> sales_led = {"conversion_rate",
-                                                     "lead_response_median",
-                                                     "lead_response_within",
-                                                     "activation_rate",
-                                                     "monthly_churn_rate",
-                                                     "mrr",
-                                                     "arpa",
-                                                     "cac_fully_loaded",
-                                                     "cac_payback_months",
-                                                     "cac_clv_ratio",
-                                                     "net_contribution"};
-  static const std::vector<std::string> trial = {"trial_to_paid_rate",
-                                                 "activation_rate",
-                                                 "monthly_churn_rate",
-                                                 "reactivation_rate",
-                                                 "mrr",
-                                                 "arpa",
-                                                 "cac_fully_loaded",
-                                                 "cac_payback_months",
-                                                 "cac_clv_ratio",
-                                                 "net_contribution"};
-  static const std::vector<std::string> freemium = {"activation_rate",
-                                                    "pql_rate",
-                                                    "conversion_rate",
-                                                    "viral_coefficient",
-                                                    "monthly_churn_rate",
-                                                    "mrr",
-                                                    "arpa",
-                                                    "cac_fully_loaded",
-                                                    "cac_payback_months",
-                                                    "net_contribution"};
-  static const std::vector<std::string> self_serve = {"conversion_rate",
-                                                      "activation_rate",
-                                                      "monthly_churn_rate",
-                                                      "mrr",
-                                                      "arpa",
-                                                      "cac_fully_loaded",
-                                                      "cac_payback_months",
-                                                      "cac_clv_ratio",
-                                                      "net_contribution",
-                                                      "nps"};
-  static const std::vector<std::string> non_contractual = {"repeat_purchase_rate",
-                                                           "active_customers",
-                                                           "revenue_collected",
-                                                           "cac",
-                                                           "referral_participation_rate",
-                                                           "viral_coefficient",
-                                                           "csat",
-                                                           "total_cost",
-                                                           "net_contribution",
-                                                           "nps"};
-  if (id == "sales_led") return sales_led;
-  if (id == "trial") return trial;
-  if (id == "freemium") return freemium;
-  if (id == "non_contractual") return non_contractual;
-  return self_serve;
-}
-
-const char* label_of(const std::string& id) {
-  if (id == "sales_led") return "sales-led subscription";
-  if (id == "trial") return "self-serve subscription with a free trial";
-  if (id == "freemium") return "product-led freemium subscription";
-  if (id == "non_contractual") return "repeat purchases (non-contractual)";
-  return "self-serve subscription";
+// Every kind of scenario with its label and headline KPIs; the first is the default.
+const std::vector<ScenarioKind>& kinds() {
+  static const std::vector<ScenarioKind> all = {
+      {"self_serve",
+       "self-serve subscription",
+       {"conversion_rate", "activation_rate", "monthly_churn_rate", "mrr", "arpa",
+        "cac_fully_loaded", "cac_payback_months", "cac_clv_ratio", "net_contribution", "nps"}},
+      {"sales_led",
+       "sales-led subscription",
+       {"conversion_rate", "lead_response_median", "lead_response_within", "activation_rate",
+        "monthly_churn_rate", "mrr", "arpa", "cac_fully_loaded", "cac_payback_months",
+        "cac_clv_ratio", "net_contribution"}},
+      {"trial",
+       "self-serve subscription with a free trial",
+       {"trial_to_paid_rate", "activation_rate", "monthly_churn_rate", "reactivation_rate", "mrr",
+        "arpa", "cac_fully_loaded", "cac_payback_months", "cac_clv_ratio", "net_contribution"}},
+      {"freemium",
+       "product-led freemium subscription",
+       {"activation_rate", "pql_rate", "conversion_rate", "viral_coefficient", "monthly_churn_rate",
+        "mrr", "arpa", "cac_fully_loaded", "cac_payback_months", "net_contribution"}},
+      {"non_contractual",
+       "repeat purchases (non-contractual)",
+       {"repeat_purchase_rate", "active_customers", "revenue_collected", "cac",
+        "referral_participation_rate", "viral_coefficient", "csat", "total_cost",
+        "net_contribution", "nps"}}};
+  return all;
 }
 
 bool is_share(const std::string& unit) {
@@ -113,7 +74,9 @@ std::string money(const Estimate& e) {
 }  // namespace
 
 ScenarioKind scenario_kind(const std::string& id) {
-  return {id, label_of(id), headline_of(id)};
+  for (const auto& k : kinds())
+    if (k.id == id) return k;
+  return kinds().front();
 }
 
 ScenarioKind scenario_kind(const sim::Scenario& s) {

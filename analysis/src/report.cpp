@@ -12,6 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "journeysim/analysis/decision.hpp"
 #include "journeysim/analysis/statistics.hpp"
 #include "journeysim/common/input_file.hpp"
 #include "journeysim/kpi/survival.hpp"
@@ -26,6 +27,8 @@ namespace {
 using nlohmann::json;
 using svg::escape;
 using svg::Format;
+using svg::verdict_class;
+using svg::verdict_color;
 
 Format format_for_unit(const std::string& unit) {
   return unit.rfind("share", 0) == 0 ? Format::percent : Format::number;
@@ -61,25 +64,6 @@ std::string direction_text(const std::string& d) {
   if (d == "higher_is_better") return "↑ higher is better";
   if (d == "lower_is_better") return "↓ lower is better";
   return "neutral";
-}
-
-// CSS class of a verdict word (compare verdicts, baseline verdicts).
-std::string verdict_class(std::string v) {
-  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* w : {"better", "meets", "good"})
-    if (v.rfind(w, 0) == 0) return "good";
-  for (const char* w : {"worse", "misses", "bad"})
-    if (v.rfind(w, 0) == 0) return "bad";
-  for (const char* w : {"no difference", "typical", "within", "unavailable"})
-    if (v.rfind(w, 0) == 0) return "same";
-  return "info";  // changed, neutral, differs, ...
-}
-std::string verdict_color(const std::string& v) {
-  std::string c = verdict_class(v);
-  if (c == "good") return "#2e7d32";
-  if (c == "bad") return "#c62828";
-  if (c == "same") return "#757575";
-  return "#1565c0";
 }
 
 }  // namespace
@@ -936,13 +920,11 @@ std::string forest_section(const json& c) {
         // the absolute change next to the relative one: pp for shares, points, else the number
         std::string abs_text = fmt_signed(jnum(d, "delta"), unit);
         if (d.contains("change") && d["change"].is_object()) {
-          std::string u = jstr(d["change"], "unit");
+          Change ch;
+          ch.unit = jstr(d["change"], "unit");
           double v = jnum(d["change"], "value");
-          if ((u == "pp" || u == "points") && std::isfinite(v)) {
-            char b[48];
-            std::snprintf(b, sizeof b, std::abs(v) < 1 ? "%+.2f %s" : "%+.1f %s", v, u.c_str());
-            abs_text = b;
-          }
+          if ((ch.unit == "pp" || ch.unit == "points") && std::isfinite(v))
+            abs_text = change_number(ch, v) + " " + ch.unit;
         }
         r.note = abs_text + " · " + rel_text;
         r.tooltip =
@@ -1088,13 +1070,10 @@ std::string compare_kpi_table(const json& c, const std::vector<std::string>& ids
           jstr(d["change"], "unit") != unit) {  // percentage points, or points
         const json& ch = d["change"];
         auto [clo, chi] = jci(ch, "ci");
-        char b[64];
-        auto pp = [&](double v) {
-          if (!std::isfinite(v)) return std::string("–");
-          std::snprintf(b, sizeof b, std::abs(v) < 1 ? "%+.2f" : "%+.1f", v);
-          return std::string(b);
-        };
-        std::string u = " " + jstr(ch, "unit");
+        Change c;
+        c.unit = jstr(ch, "unit");
+        auto pp = [&](double v) { return change_number(c, v); };
+        std::string u = " " + c.unit;
         s += "<td class=\"num\">" + escape(pp(jnum(ch, "value")) + u) + "<br/><small>" +
              escape(std::isfinite(clo) ? "[" + pp(clo) + ", " + pp(chi) + "]" : "–") +
              "</small></td>";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -960,6 +961,25 @@ footer { color: #57606a; font-size: 12px; padding-bottom: 24px; }
 )CSS";
 
 }  // namespace
+
+// CSS class of a verdict word (compare verdicts, baseline verdicts).
+std::string verdict_class(std::string v) {
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* w : {"better", "meets", "good"})
+    if (v.rfind(w, 0) == 0) return "good";
+  for (const char* w : {"worse", "misses", "bad"})
+    if (v.rfind(w, 0) == 0) return "bad";
+  for (const char* w : {"no difference", "typical", "within", "unavailable"})
+    if (v.rfind(w, 0) == 0) return "same";
+  return "info";  // changed, neutral, differs, ...
+}
+std::string verdict_color(const std::string& v) {
+  std::string c = verdict_class(v);
+  if (c == "good") return "#2e7d32";
+  if (c == "bad") return "#c62828";
+  if (c == "same") return "#757575";
+  return "#1565c0";
+}
 
 std::string figure(const std::string& id, const std::string& svg_text, const std::string& caption,
                    const std::string& attrs) {

@@ -145,6 +145,11 @@ struct HBarChart {
 };
 std::string render(const HBarChart& chart);
 
+// The look of a verdict word (compare verdicts, baseline verdicts): its badge's CSS class (good,
+// bad, same or info) and its colour in charts.
+std::string verdict_class(std::string verdict);
+std::string verdict_color(const std::string& verdict);
+
 // The categorical palette (colour-blind friendly).
 const std::string& palette(std::size_t i);
 
