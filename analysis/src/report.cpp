@@ -1201,6 +1201,7 @@ std::string economics_section(const json& c) {
     const json& cp = past["cumulative_profit"];
     svg::LineChart ch;
     ch.title = "Cumulative incremental profit: " + jstr(e, "variant") + " vs " + base;
+    ch.width = 1200;  // the section's width, as the forest plot: room for long scenario names
     ch.subtitle = "undiscounted; the horizon's months, then the MRR still running (projected)";
     ch.x = {"months from the start", Format::number, 0.0, {}};
     ch.y = {"cumulative incremental profit (currency)", Format::number, {}, {}};

@@ -246,10 +246,12 @@ class Canvas {
       o_ << "><title>" << escape(tooltip) << "</title></rect>\n";
   }
   // Title and subtitle; returns the y below them.
+  // The title and subtitle, cut with an ellipsis where they would run past the chart's width
+  // (the whole title stays in the chart's aria-label). The title is bold: measured one size up.
   double header(const std::string& title, const std::string& subtitle) {
-    text(8, 20, title, "start", "title");
+    text(8, 20, truncate(title, w_ - 16, 15), "start", "title");
     if (subtitle.empty()) return 30;
-    text(8, 37, subtitle, "start", "subtitle");
+    text(8, 37, truncate(subtitle, w_ - 16, 11), "start", "subtitle");
     return 46;
   }
   // A horizontal legend; returns the y below it.
