@@ -137,31 +137,43 @@ slurm)
   [ -e "$WORK/bad.h5" ] && fail "an incomplete merge wrote a file"
   ;;
 resume)
-  # 18 tasks of 60,000 leads over a year: about 3 s on 2 threads; kills at fractions of that
+  # 18 tasks of 60,000 leads over a year: about 3 s on 2 threads; killed once tasks are done
   S=$(small_sweep r 60000 2 7 "20, 40, 80" 365)
   t0=$(date +%s.%N)
   "$BIN" -q sweep "$S" -o "$WORK/ref.h5" --threads 2 || fail "reference run"
   ref=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   at() { awk -v r="$ref" -v f="$1" 'BEGIN { printf "%.3f", r * f }'; }
   out="$WORK/res.h5"
-  "$BIN" -q sweep "$S" -o "$out" --threads 2 &
-  pid=$!
-  sleep "$(at 0.3)"
-  kill -9 $pid || fail "the sweep finished before the kill (reference took $ref s)"
-  wait $pid 2>/dev/null
+  done_now() {  # tasks the journal holds (0 before it exists)
+    local n
+    n=$("$BIN" sweep "$S" --dry-run -o "$out" 2>/dev/null | sed -n 's/.*: \([0-9]*\) done.*/\1/p')
+    echo "${n:-0}"
+  }
+  # Runs the sweep in the background ("$@": more options) and kill -9s it once the journal holds
+  # more than $1 tasks, polled. (Kills at fractions of the reference time failed on a loaded
+  # machine: the reference ran faster than the runs after it, and no task was done yet.)
+  kill_after() {
+    local before=$1 pid
+    shift
+    "$BIN" -q sweep "$S" -o "$out" --threads 2 "$@" &
+    pid=$!
+    while kill -0 $pid 2>/dev/null && [ "$(done_now)" -le "$before" ]; do sleep 0.05; done
+    kill -9 $pid 2>/dev/null || fail "the sweep finished before the kill (reference took $ref s)"
+    wait $pid 2>/dev/null
+  }
+  kill_after 0
   [ -e "$out" ] && fail "a killed sweep left a results file"
   [ -d "$out.journal" ] || fail "no journal after kill -9"
   # without --resume the journal is not silently overwritten
   err=$("$BIN" -q sweep "$S" -o "$out" --threads 2 2>&1) && fail "an existing journal was ignored"
   grep -q "give --resume" <<<"$err" || fail "message: $err"
-  # killed again during the resume, at other moments (one at the very start)
-  for f in 0.25 0.02 0.2; do
-    "$BIN" -q sweep "$S" -o "$out" --threads 2 --resume &
-    pid=$!
-    sleep "$(at $f)"
-    kill -9 $pid
-    wait $pid 2>/dev/null
-  done
+  # killed again during the resume: at the very start, and each time after one more task
+  "$BIN" -q sweep "$S" -o "$out" --threads 2 --resume &
+  pid=$!
+  sleep "$(at 0.02)"
+  kill -9 $pid
+  wait $pid 2>/dev/null
+  for k in 1 2; do kill_after "$(done_now)" --resume; done
   left=$("$BIN" sweep "$S" --dry-run -o "$out" | grep journal)
   grep -q "done" <<<"$left" || fail "dry-run: $left"
   done_n=$(sed 's/.*: \([0-9]*\) done.*/\1/' <<<"$left")
