@@ -11,6 +11,7 @@
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/scenario.hpp"
+#include "journeysim/sim/team_scaling.hpp"
 #include "util.hpp"
 
 namespace {
@@ -18,7 +19,7 @@ namespace {
 struct State {
   std::string input, baseline, format, output;
   std::string customers, days;
-  bool keep_rate = false;
+  bool keep_rate = false, scale_teams = false;
   std::optional<std::uint64_t> seed;
   std::uint16_t replications = 5;
   int threads = 0;
@@ -59,6 +60,10 @@ const bool registered = journeysim::cli::register_command(
       auto* keep_rate = sub.add_flag("--keep-rate", st->keep_rate,
                                      "SCENARIO.yaml with --days: scale `customers` by days / "
                                      "horizon_days, keeping the daily arrival rate");
+      auto* scale_teams =
+          sub.add_flag("--scale-teams", st->scale_teams,
+                       "SCENARIO.yaml: scale every team's agents with `customers` (x customers / "
+                       "the scenario's customers, rounded up)");
       auto* seed = sub.add_option("--seed", st->seed, "SCENARIO.yaml: random seed")
                        ->check(CLI::NonNegativeNumber);
       auto* threads =
@@ -76,8 +81,8 @@ const bool registered = journeysim::cli::register_command(
       sub.add_option("-o,--output", st->output,
                      "Write to this file instead of standard output (written whole, then renamed "
                      "into place; the format defaults to html for *.html, json otherwise)");
-      const std::vector<CLI::Option*> scenario_only = {reps,    customers, days,     seed,
-                                                       threads, sets,      keep_rate};
+      const std::vector<CLI::Option*> scenario_only = {reps,    customers, days,      seed,
+                                                       threads, sets,      keep_rate, scale_teams};
       return [st, &g, scenario_only] {
         namespace analysis = journeysim::analysis;
         namespace kpi = journeysim::kpi;
@@ -100,6 +105,11 @@ const bool registered = journeysim::cli::register_command(
                                                              st->keep_rate, customers_given);
             sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
             if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
+          }
+          if (st->scale_teams) {
+            const auto ts = journeysim::sim::scale_teams(st->input, sets);
+            sets.insert(sets.end(), ts.sets.begin(), ts.sets.end());
+            if (!g.quiet) std::cerr << "note: " << ts.note << "\n";
           }
           const auto scenario = journeysim::sim::load_scenario(st->input, sets);
           analysis::SimulateOptions so;

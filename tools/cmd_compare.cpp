@@ -20,7 +20,8 @@ struct State {
   int replications = 10, max_replications = 200, threads = 0;
   std::string kpis, format, output, precision, correction = "holm", keep_logs;
   double alpha = 0.05;
-  bool independent = false, variance_reduction = false, keep_rate = false, all = false;
+  bool independent = false, variance_reduction = false, keep_rate = false, all = false,
+       scale_teams = false;
   double discount_rate = 0.10, margin = 1.0;
   int projection_months = 36;
 };
@@ -46,6 +47,9 @@ const bool registered = journeysim::cli::register_command(
       sub.add_flag("--keep-rate", st->keep_rate,
                    "With --days: scale each scenario's `customers` by days / its horizon_days, "
                    "keeping its daily arrival rate");
+      sub.add_flag("--scale-teams", st->scale_teams,
+                   "Scale each scenario's team agents with its `customers` (x customers / the "
+                   "scenario's customers, rounded up)");
       sub.add_option("--seed", st->seed, "Random seed (default: the base scenario's seed)")
           ->check(CLI::NonNegativeNumber);
       sub.add_option("--kpi", st->kpis, "Comma-separated KPI ids (default: all)");
@@ -103,6 +107,7 @@ const bool registered = journeysim::cli::register_command(
         o.customers = st->customers;
         o.days = st->days;
         o.keep_rate = st->keep_rate;
+        o.scale_teams = st->scale_teams;
         o.seed = st->seed;
         o.replications = st->replications;
         o.max_replications = std::max(st->max_replications, st->replications);

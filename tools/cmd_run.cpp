@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "journeysim/sim/driver.hpp"
 #include "journeysim/sim/horizon.hpp"
+#include "journeysim/sim/team_scaling.hpp"
 #include "util.hpp"
 
 namespace {
@@ -23,7 +24,7 @@ struct State {
   std::uint32_t markets = 1;
   std::uint16_t replications = 1, first_replication = 0;
   std::vector<std::string> sets;
-  bool discard = false, keep_rate = false;
+  bool discard = false, keep_rate = false, scale_teams = false;
 };
 
 void on_signal(int) {
@@ -54,6 +55,9 @@ const bool registered = journeysim::cli::register_command(
       sub.add_flag("--keep-rate", st->keep_rate,
                    "With --days: scale `customers` by days / horizon_days, keeping the daily "
                    "arrival rate");
+      sub.add_flag("--scale-teams", st->scale_teams,
+                   "Scale every team's agents with `customers` (x customers / the scenario's "
+                   "customers, rounded up), so a larger market keeps its queues' utilisation");
       sub.add_option("--seed", st->seed, "Random seed (sets `seed`)")
           ->check(CLI::NonNegativeNumber);
       sub.add_option("--threads", st->threads,
@@ -89,6 +93,11 @@ const bool registered = journeysim::cli::register_command(
               sim::override_horizon(st->scenario, sets, *st->days, st->keep_rate, customers_given);
           sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
           if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
+        }
+        if (st->scale_teams) {
+          const auto ts = sim::scale_teams(st->scenario, sets);
+          sets.insert(sets.end(), ts.sets.begin(), ts.sets.end());
+          if (!g.quiet) std::cerr << "note: " << ts.note << "\n";
         }
         sim::Scenario scenario = sim::load_scenario(st->scenario, sets);
         sim::DriverOptions opt;

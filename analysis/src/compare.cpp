@@ -19,6 +19,7 @@
 #include "journeysim/kpi/score.hpp"
 #include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/rng.hpp"
+#include "journeysim/sim/team_scaling.hpp"
 #include "journeysim/version.hpp"
 #include "svg.hpp"
 
@@ -156,6 +157,11 @@ CompareResult compare(const CompareOptions& o) {
       auto h = sim::override_horizon(o.scenarios[i], sets, *o.days, o.keep_rate, customers_given);
       own.insert(own.begin(), h.sets.begin(), h.sets.end());
       if (!h.note.empty()) res.notes.push_back(h.note);
+    }
+    if (o.scale_teams) {
+      const auto ts = sim::scale_teams(o.scenarios[i], own);
+      own.insert(own.end(), ts.sets.begin(), ts.sets.end());
+      res.notes.push_back(ts.note);
     }
     arms[i].scenario = sim::load_scenario(o.scenarios[i], own);
     res.names.push_back(arms[i].scenario.name);

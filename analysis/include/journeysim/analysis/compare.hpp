@@ -21,7 +21,8 @@ struct CompareOptions {
   std::vector<std::string> scenarios;  // paths; [0] is the base, the rest are variants
   std::vector<std::string> sets;       // scenario overrides applied to every scenario
   std::optional<double> customers, days;
-  bool keep_rate = false;  // with days: scale each scenario's customers to keep its daily rate
+  bool keep_rate = false;    // with days: scale each scenario's customers to keep its daily rate
+  bool scale_teams = false;  // scale each scenario's teams with its customers (team_scaling.hpp)
   std::optional<std::uint64_t> seed;  // default: the base scenario's seed
   int replications = 10;
   std::vector<std::string> kpis;  // ids; empty = all
