@@ -90,6 +90,7 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
     o.referrals.clear();
     o.schedule.clear();
     o.words = 0;
+    o.by_type = {};
   }
   const std::size_t hot = Customer::hot_bytes();
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
@@ -117,7 +118,9 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   referrals.clear();
   for (std::size_t b = 0; b < nblocks; ++b) {
     BlockOut& o = blocks_[b];
-    for (const auto& ev : o.events) ++stats.by_type[static_cast<std::size_t>(ev.type)];
+    // counted as emitted, in the parallel phase: a serial pass over every event here was a
+    // part of an epoch that two threads could not share (#18)
+    for (std::size_t k = 0; k < o.by_type.size(); ++k) stats.by_type[k] += o.by_type[k];
     stats.events += o.events.size();
     if (!o.events.empty()) sink.take_events(std::move(o.events));
     requests.insert(requests.end(), o.requests.begin(), o.requests.end());

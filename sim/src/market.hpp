@@ -7,6 +7,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/random/beta_distribution.hpp>
 #include <boost/random/binomial_distribution.hpp>
 #include <boost/random/gamma_distribution.hpp>
@@ -198,6 +199,7 @@ struct BlockOut {
   std::vector<ReferralArrival> referrals;
   std::vector<std::pair<std::int32_t, std::uint32_t>> schedule;  // (epoch, customer)
   std::uint64_t words = 0;
+  std::array<std::uint32_t, eventlog::kEventTypeCount> by_type{};  // events emitted, by type
 };
 
 // Counter ids for (event type, arg) pairs that transitions or playbooks count.
@@ -327,6 +329,7 @@ class Market {
             double value = 0) {
     o.events.push_back(
         Event{ts(t), eventlog::make_customer_id(market_, idx), arg, value, market_, rep_, type});
+    ++o.by_type[static_cast<std::size_t>(type)];
     on_event(c, o, idx, t, type, arg);
   }
 
