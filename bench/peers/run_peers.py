@@ -49,11 +49,19 @@ def main():
     ap.add_argument("--customers", type=int, default=200000)
     ap.add_argument("--simpy-customers", type=int, default=20000)
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--more", action="store_true",
+                    help="also journeysim's log with 2 threads, and with deflate:2 and lz4 at 1 "
+                         "thread (context for the SimPy ratio, which is asked of the default log)")
     a = ap.parse_args()
     scenario = os.path.join(ROOT, "bench/peers/minimal_app.yaml")
     py = sys.executable
-    rates = {k: [] for k in ("journeysim_discard", "numpy", "numpy_ordered", "journeysim_log",
-                             "simpy_csv")}
+    keys = ["journeysim_discard", "numpy", "numpy_ordered", "journeysim_log", "simpy_csv"]
+    more = {"journeysim_log_2threads": ["--threads", "2"],
+            "journeysim_log_deflate2": ["--compression", "deflate:2"],
+            "journeysim_log_lz4": ["--compression", "lz4"]}
+    if a.more:
+        keys += list(more)
+    rates = {k: [] for k in keys}
     with tempfile.TemporaryDirectory() as tmp:
         log, csv = os.path.join(tmp, "m.h5"), os.path.join(tmp, "m.csv")
         for r in range(a.runs):
@@ -71,6 +79,13 @@ def main():
             out, _ = run([py, os.path.join(HERE, "simpy_peer.py"), "--customers",
                           str(a.simpy_customers), "--csv", csv, "--seed", str(r + 1)])
             rates["simpy_csv"].append(float(re.search(r"events_per_s=(\d+)", out).group(1)))
+            if a.more:
+                for key, extra in more.items():
+                    cmd = base + ["-o", log] + extra
+                    if "--threads" in extra:  # replaces the base's --threads 1
+                        cmd = cmd[:cmd.index("--threads")] + cmd[cmd.index("--threads") + 2:]
+                    out, dt = run(cmd)
+                    rates[key].append(events_of(out) / dt)
             print(f"run {r + 1}/{a.runs}: " + ", ".join(f"{k} {v[-1] / 1e6:.2f}" for k, v in
                                                         rates.items()) + " M events/s",
                   file=sys.stderr)
@@ -84,6 +99,9 @@ def main():
     print(f"  journeysim --discard / numpy ordered  "
           f"{med['journeysim_discard'] / med['numpy_ordered']:.2f}")
     print(f"  journeysim log / SimPy CSV            {med['journeysim_log'] / med['simpy_csv']:.1f}")
+    for key in more:
+        if key in med:
+            print(f"  {key[11:]:13s} / SimPy CSV        {med[key] / med['simpy_csv']:.1f}")
 
 
 if __name__ == "__main__":

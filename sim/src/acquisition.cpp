@@ -67,7 +67,6 @@ std::uint32_t Market::add_customer(double t, int channel, std::uint64_t key, std
   c.stream_key = key;
   c.referrer = referrer;
   c.created = t;
-  c.clock = t;
   c.channel = static_cast<std::int16_t>(channel);
   std::fill(std::begin(c.next), std::end(c.next), kInf);
   c.agenda.push({t, 0, Pend::arrival, 0});

@@ -211,7 +211,6 @@ void Market::advance(std::uint32_t idx, double t1, std::int32_t next_epoch, Bloc
     if (ag) t = c.agenda.min_time();
     if (!(t < end)) break;
     if ((c.flags & kSnapshotPending) && t >= snapshot_at_) record_truth(idx);
-    c.clock = std::max(c.clock, t);
     if (ag) {
       handle_pending(c, o, idx, c.agenda.take_earliest());
     } else {
@@ -339,7 +338,7 @@ void Market::handle_pending(Customer& c, BlockOut& o, std::uint32_t idx, const P
     }
     case Pend::effect_end:
       if (p.arg == -2) c.flags &= ~kFollowedUp;
-      std::erase_if(c.effects, [&](const ActiveEffect& e) { return e.until <= t; });
+      c.effects.erase_if([&](const ActiveEffect& e) { return e.until <= t; });
       rates_changed(c, o, t);
       break;
   }

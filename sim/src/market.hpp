@@ -24,6 +24,7 @@
 #include "journeysim/sim/engine.hpp"
 #include "journeysim/sim/rng.hpp"
 #include "sampling.hpp"
+#include "small_vector.hpp"
 
 namespace journeysim::sim::detail {
 
@@ -71,7 +72,7 @@ class Agenda {
   const Pending* data() const { return items_.data(); }  // (for prefetching)
   void push(const Pending& p) {
     items_.push_back(p);
-    if (p.t < min_t_) min_t_ = p.t, min_i_ = items_.size() - 1;
+    if (p.t < min_t_) min_t_ = p.t, min_i_ = static_cast<std::uint32_t>(items_.size() - 1);
   }
   // Removes and returns the earliest item (the last item takes its place).
   Pending take_earliest() {
@@ -83,7 +84,7 @@ class Agenda {
   }
   template <class Pred>
   void erase_if(Pred pred) {
-    std::erase_if(items_, pred);
+    items_.erase_if(pred);
     rescan();
   }
   // Applies f to every item (f may change their times).
@@ -97,11 +98,11 @@ class Agenda {
   void rescan() {
     min_t_ = std::numeric_limits<double>::infinity();
     for (std::size_t i = 0; i < items_.size(); ++i)
-      if (items_[i].t < min_t_) min_t_ = items_[i].t, min_i_ = i;
+      if (items_[i].t < min_t_) min_t_ = items_[i].t, min_i_ = static_cast<std::uint32_t>(i);
   }
-  std::vector<Pending> items_;
+  SmallVector<Pending> items_;
   double min_t_ = std::numeric_limits<double>::infinity();
-  std::size_t min_i_ = 0;
+  std::uint32_t min_i_ = 0;
 };
 
 struct ActiveEffect {
@@ -116,25 +117,23 @@ constexpr int kCounters = 16;
 
 // A customer's record. The fields a login (the most frequent event by far), the event loop and
 // the emission of an event read and write come first, in the record's first cache lines (the
-// hot part, kHotBytes); everything else follows. The record is cache-line aligned, so the hot
-// part is always the same few lines: a due customer's visit brings in those, not the whole
-// 600-byte record (#18). Field order changes nothing simulated.
+// hot part, Customer::hot_bytes(): four lines); everything else follows. The record is cache-line
+// aligned, so the hot part is always the same few lines: a due customer's visit brings in those,
+// not the whole 576-byte record (#18). Field order changes nothing simulated.
 struct alignas(64) Customer {
   // ---- hot: every visit and every login
   double next[kSlots];
-  double clock = 0;
   std::uint64_t stream_key = 0;
   double login_envelope = 0;  // base login rate of the thinning envelope (see schedule_login)
   double last_login = 0, product_start = -1;
   Agenda agenda;
-  std::vector<ActiveEffect> effects;
-  // the per-login streams (login, features, value_action) draw a few words per login: their
-  // block counters, and the unused words of their current block
-  struct Cached {
-    std::uint32_t out[4] = {};
-    std::uint32_t block = 0;
-    std::uint32_t used = 4;
-  } cached[3];
+  SmallVector<ActiveEffect> effects;
+  // the per-login streams (login, features, value_action) draw a few words per login: the
+  // unused words of their current block, their block counters and how many words of the block
+  // are used (4: none left); indexed by cached_index
+  std::uint32_t cached_out[3][4] = {};
+  std::uint32_t cached_block[3] = {};
+  std::uint8_t cached_used[3] = {4, 4, 4};
   std::uint32_t flags = 0;
   std::uint32_t value_actions = 0;
   std::uint32_t milestones_done = 0;
@@ -176,7 +175,8 @@ struct alignas(64) Customer {
     return n;
   }
 };
-// nine cache lines: grow it only knowing that every due customer's visit pays for it (#18)
+// nine cache lines, the first four hot (hot_bytes()): grow them only knowing that every due
+// customer's visit pays for it (#18)
 static_assert(sizeof(Customer) <= 576);
 
 struct Request {
@@ -295,20 +295,24 @@ class Market {
   }
   static std::uint32_t& block_of(Customer& c, Purpose p) {
     const int k = cached_index(p);
-    return k >= 0 ? c.cached[k].block : c.blocks[static_cast<int>(p)];
+    return k >= 0 ? c.cached_block[k] : c.blocks[static_cast<int>(p)];
   }
   Stream stream(Customer& c, Purpose p) {
     const int k = cached_index(p);
     if (k >= 0)
-      return Stream(run_key_, c.stream_key, p, c.cached[k].block, c.cached[k].used,
-                    c.cached[k].out);
+      return Stream(run_key_, c.stream_key, p, c.cached_block[k], c.cached_used[k],
+                    c.cached_out[k]);
     return Stream(run_key_, c.stream_key, p, c.blocks[static_cast<int>(p)]);
   }
   void save(Customer& c, Purpose p, const Stream& st, BlockOut& o) {
     std::uint32_t& block = block_of(c, p);
     o.words += (st.block() - block) * 4ull;
     block = st.block();
-    if (const int k = cached_index(p); k >= 0) st.save_block(c.cached[k].used, c.cached[k].out);
+    if (const int k = cached_index(p); k >= 0) {
+      unsigned used = 4;
+      st.save_block(used, c.cached_out[k]);
+      c.cached_used[k] = static_cast<std::uint8_t>(used);  // 0..4
+    }
   }
 
   // (acquisition.cpp)
