@@ -44,7 +44,8 @@ TEST(TeamScaling, AnOverriddenTeamIsScaledFromItsOverride) {
 
 TEST(TeamScaling, TheNoteGivesTheFactorAndEveryTeam) {
   const auto ts = sim::scale_teams(saas(), {"customers=1000000"});
-  EXPECT_NE(ts.note.find("x50"), std::string::npos) << ts.note;
+  EXPECT_NE(ts.note.find("saas_b2b.yaml: customers x50 (20000 to 1000000)"), std::string::npos)
+      << ts.note;
   EXPECT_NE(ts.note.find("sales 9 to 450"), std::string::npos) << ts.note;
   EXPECT_NE(ts.note.find("support 2 to 100"), std::string::npos) << ts.note;
 }

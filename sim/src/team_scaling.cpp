@@ -22,8 +22,14 @@ TeamScaling scale_teams(const std::string& path, const std::vector<std::string>&
                              " sets customers 0, so there is no size its teams were made for to "
                              "scale from");
   const double factor = s.customers / written.customers;
-  out.note = "--scale-teams: customers x" + number_text(std::round(factor * 1e4) / 1e4) + " (" +
-             number_text(written.customers) + " to " + number_text(s.customers) + "), agents";
+  // customers as a plain number where it is whole (number_text writes 200000 as 2e+05)
+  auto count = [](double v) {
+    return v == std::floor(v) && v < 1e15 ? std::to_string(static_cast<long long>(v))
+                                          : number_text(v);
+  };
+  out.note = "--scale-teams on " + path + ": customers x" +
+             number_text(std::round(factor * 1e4) / 1e4) + " (" + count(written.customers) +
+             " to " + count(s.customers) + "), agents";
   for (std::size_t i = 0; i < s.teams.size(); ++i) {
     const Team& t = s.teams[i];
     // ceil, with a tolerance so that 9 x (20000 / 10000) is 18, not 19

@@ -95,6 +95,13 @@ PY
   grep -q "give one" <<<"$err" || fail "--keep-rate + customers: $err"
   err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --keep-rate --discard 2>&1) && fail "--keep-rate without --days accepted"
   grep -q "keep-rate goes with --days" <<<"$err" || fail "--keep-rate alone: $err"
+  # --scale-teams scales every team's agents with the customers, and the log records it (#18):
+  # (with --days 40 --keep-rate the customers are x40/365: 9 x 0.1096 rounds up to 1)
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --customers 30000 --days 60 --scale-teams -o "$WORK/st.h5" 2>&1) || fail "run --scale-teams: $err"
+  grep -q "note: --scale-teams on .*saas_b2b.yaml: customers x1.5 (20000 to 30000), agents sales 9 to 14, success 3 to 5, support 2 to 3" <<<"$err" || fail "--scale-teams note: $err"
+  /usr/bin/python3 -c "import h5py,sys; t=h5py.File(sys.argv[1])['meta/scenario_text'][()].decode(); assert 'agents: 14' in t and 'agents: 5' in t and 'agents: 3' in t, t" "$WORK/st.h5" || fail "--scale-teams: agents not in the recorded scenario"
+  err=$("$BIN" run "$SRC/scenarios/saas_b2b.yaml" --days 40 --keep-rate --scale-teams --discard 2>&1) || fail "run --keep-rate --scale-teams: $err"
+  grep -q "agents sales 9 to 1, success 3 to 1, support 2 to 1" <<<"$err" || fail "--scale-teams with --keep-rate: $err"
   # a --part file is scored on the replications it holds, not averaged with missing ones as
   # zeros, and a /meta/replications that its rows contradict is not trusted (#15)
   "$BIN" -q run "$SRC/scenarios/saas_b2b.yaml" --customers 1500 --days 45 --replications 3 --part 2/3 -o "$WORK/p2.h5" || fail "part run"
