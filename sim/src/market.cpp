@@ -35,6 +35,8 @@ Market::Market(const Scenario& s, std::uint64_t run_key, std::uint32_t market, s
     if (tr.on_event >= 0) counter_of(tr.on_event, tr.on_arg);
   for (const auto& p : s.playbooks)
     if (p.on_event >= 0) counter_of(p.on_event, p.event_arg);
+  if (s.model == Scenario::Model::non_contractual) purchase_.reserve(customers_.capacity());
+  if (!counter_keys_.empty()) counts_.reserve(customers_.capacity());
   for (const auto& t : s.teams) {
     servers_.emplace_back();
     for (int i = 0; i < t.agents; ++i) servers_.back().push(0.0);
@@ -352,15 +354,16 @@ void Market::on_event(Customer& c, BlockOut& o, std::uint32_t idx, double t, Eve
   const auto& trs = transitions_by_event_[ti];
   if (pbs.empty() && trs.empty()) return;
   // count
+  EventCounts& counts = counts_[idx];  // (sized: a counted event has a playbook or transition)
   for (std::size_t k = 0; k < counter_keys_.size(); ++k)
     if (counter_keys_[k].type == ti && (counter_keys_[k].arg < 0 || counter_keys_[k].arg == arg) &&
-        c.counters[k] < 65535)
-      ++c.counters[k];
+        counts[k] < 65535)
+      ++counts[k];
   for (std::size_t i : pbs) {
     const Playbook& p = s_.playbooks[i];
     if (p.event_arg >= 0 && p.event_arg != arg) continue;
     int k = find_counter(p.on_event, p.event_arg);
-    bool reached = p.repeat ? c.counters[k] >= p.count : c.counters[k] == p.count;
+    bool reached = p.repeat ? counts[k] >= p.count : counts[k] == p.count;
     if (reached && (p.repeat || !(c.fired & (1u << i)))) arm_playbook(c, i, t);
   }
   for (std::size_t i : trs) {
@@ -368,7 +371,7 @@ void Market::on_event(Customer& c, BlockOut& o, std::uint32_t idx, double t, Eve
     if (tr.from != c.stage || !live(c)) continue;
     if (tr.on_arg >= 0 && tr.on_arg != arg) continue;
     int k = find_counter(tr.on_event, tr.on_arg);
-    if (c.counters[k] >= tr.count) {
+    if (counts[k] >= tr.count) {
       enter_stage(c, o, idx, t, tr.to);
       break;
     }

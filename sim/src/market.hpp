@@ -119,7 +119,7 @@ constexpr int kCounters = 16;
 // the emission of an event read and write come first, in the record's first cache lines (the
 // hot part, Customer::hot_bytes(): four lines); everything else follows. The record is cache-line
 // aligned, so the hot part is always the same few lines: a due customer's visit brings in those,
-// not the whole 576-byte record (#18). Field order changes nothing simulated.
+// not the whole 512-byte record (#18). Field order changes nothing simulated.
 struct alignas(64) Customer {
   // ---- hot: every visit and every login
   double next[kSlots];
@@ -148,12 +148,10 @@ struct alignas(64) Customer {
   std::int64_t referrer = -1;
   double created = 0, converted = -1, churn_time = -1;
   double stage_entered_at = 0, downgraded_at = -1e18;
-  double purchase_rate = 0, dropout_p = 0, spend_nu = 0;
   // block counters of the other purposes (the cached ones keep theirs in `cached`)
   std::uint32_t blocks[kPurposes] = {};
   std::uint32_t tasks_done = 0;
   std::uint32_t fired = 0;  // playbooks fired (non-repeating ones fire once)
-  std::uint16_t counters[kCounters] = {};
   std::int16_t next_stage = -1, plan = -1, channel = 0;
   std::int32_t seats = 1;
 
@@ -175,9 +173,18 @@ struct alignas(64) Customer {
     return n;
   }
 };
-// nine cache lines, the first four hot (hot_bytes()): grow them only knowing that every due
-// customer's visit pays for it (#18)
-static_assert(sizeof(Customer) <= 576);
+// eight cache lines, the first four hot (hot_bytes()): grow them only knowing that every due
+// customer's visit pays for it, and that one market of 10^6 customers holds 10^6 of them (#18)
+static_assert(sizeof(Customer) <= 512);
+
+// What only some scenarios need of a customer lives beside the record, in arrays by customer
+// index that are empty in the other scenarios (#18: the record is 512 bytes, not 576):
+// a non-contractual customer's latent purchase traits (BG/NBD and Gamma-Gamma) ...
+struct PurchaseTraits {
+  double rate = 0, dropout_p = 0, spend_nu = 0;
+};
+// ... and the counts of the events that transitions and playbooks count (Market::counter_keys_)
+using EventCounts = std::array<std::uint16_t, kCounters>;
 
 struct Request {
   double t;
@@ -501,6 +508,8 @@ class Market {
   std::vector<Request> requests_;
   std::vector<ReferralArrival> referrals_;
   std::vector<std::int32_t> first_plan_;
+  std::vector<PurchaseTraits> purchase_;  // by customer; the non-contractual model only
+  std::vector<EventCounts> counts_;       // by customer; when counter_keys_ is not empty
   std::vector<std::vector<std::uint32_t>> buckets_;
   std::vector<std::priority_queue<double, std::vector<double>, std::greater<>>> servers_;
   std::vector<CounterKey> counter_keys_;

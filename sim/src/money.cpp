@@ -92,11 +92,12 @@ void Market::revenue_change_due(Customer& c, BlockOut& o, std::uint32_t idx, dou
 }
 
 void Market::purchase_due(Customer& c, BlockOut& o, std::uint32_t idx, double t) {
+  const PurchaseTraits& pt = purchase_[idx];  // (only the non-contractual model purchases)
   Stream ps = stream(c, Purpose::purchases);
-  boost::random::gamma_distribution<double> z(s_.gg_p, 1.0 / c.spend_nu);
+  boost::random::gamma_distribution<double> z(s_.gg_p, 1.0 / pt.spend_nu);
   double amount = z(ps);
-  bool drop = ps.bernoulli(c.dropout_p);
-  double gap = ps.exponential(1.0 / c.purchase_rate);
+  bool drop = ps.bernoulli(pt.dropout_p);
+  double gap = ps.exponential(1.0 / pt.rate);
   save(c, Purpose::purchases, ps, o);
   emit(c, o, idx, t, EventType::purchase, -1, amount);
   c.next[S_PURCHASE] = drop ? kInf : t + gap;  // BG/NBD: may drop out after a repeat purchase

@@ -72,7 +72,7 @@ void Market::enter_stage(Customer& c, BlockOut& o, std::uint32_t idx, double t, 
     for (const auto& tr : s_.transitions)
       if (tr.from == stage && tr.on_event >= 0) {
         int k = find_counter(tr.on_event, tr.on_arg);
-        if (k >= 0 && c.counters[k] >= tr.count) {
+        if (k >= 0 && counts_[idx][k] >= tr.count) {
           enter_stage(c, o, idx, t, tr.to, depth + 1);
           return;
         }

@@ -42,11 +42,12 @@ void Market::record_truth(std::uint32_t i) {
   t.mrr = paying ? c.mrr : 0.0;
   t.login_rate_week = live(c) ? 7.0 * login_base_rate(c) : 0.0;
   if (s_.model == Scenario::Model::non_contractual) {
-    t.purchase_rate_day = c.purchase_rate;
-    t.dropout_p = c.dropout_p;
-    t.spend_mean = c.spend_nu > 0 ? s_.gg_p / c.spend_nu : 0.0;
+    const PurchaseTraits& pt = purchase_[i];
+    t.purchase_rate_day = pt.rate;
+    t.dropout_p = pt.dropout_p;
+    t.spend_mean = pt.spend_nu > 0 ? s_.gg_p / pt.spend_nu : 0.0;
     // dropped out: no next purchase was scheduled after the last one
-    t.alive = c.created <= day && c.purchase_rate > 0 && c.next[S_PURCHASE] < kInf;
+    t.alive = c.created <= day && pt.rate > 0 && c.next[S_PURCHASE] < kInf;
   } else {
     t.alive = paying;
     t.churn_hazard_month = churn_rate_now(c, day) * kMonth;
