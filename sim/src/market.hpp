@@ -148,7 +148,7 @@ struct alignas(64) Customer {
   std::int64_t referrer = -1;
   double created = 0, converted = -1, churn_time = -1;
   double stage_entered_at = 0, downgraded_at = -1e18;
-  // block counters of the other purposes (the cached ones keep theirs in `cached`)
+  // block counters of the other purposes (the per-login ones keep theirs in `cached_block`)
   std::uint32_t blocks[kPurposes] = {};
   std::uint32_t tasks_done = 0;
   std::uint32_t fired = 0;  // playbooks fired (non-repeating ones fire once)
