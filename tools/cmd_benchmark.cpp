@@ -9,9 +9,8 @@
 #include "journeysim/analysis/baseline.hpp"
 #include "journeysim/analysis/runner.hpp"
 #include "journeysim/kpi/score.hpp"
-#include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/scenario.hpp"
-#include "journeysim/sim/team_scaling.hpp"
+#include "journeysim/sim/size_options.hpp"
 #include "util.hpp"
 
 namespace {
@@ -96,22 +95,12 @@ const bool registered = journeysim::cli::register_command(
           std::vector<std::string> sets = st->sets;
           if (!st->customers.empty()) sets.insert(sets.begin(), "customers=" + st->customers);
           if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
-          if (st->keep_rate && st->days.empty())
-            throw std::runtime_error("--keep-rate goes with --days");
-          if (!st->days.empty()) {
-            bool customers_given = !st->customers.empty();
-            for (const auto& a : st->sets) customers_given |= a.rfind("customers=", 0) == 0;
-            const auto h = journeysim::sim::override_horizon(st->input, sets, std::stod(st->days),
-                                                             st->keep_rate, customers_given);
-            sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
-            if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
-          }
-          if (st->scale_teams) {
-            const auto ts = journeysim::sim::scale_teams(st->input, sets);
-            sets.insert(sets.end(), ts.sets.begin(), ts.sets.end());
-            if (!g.quiet) std::cerr << "note: " << ts.note << "\n";
-          }
-          const auto scenario = journeysim::sim::load_scenario(st->input, sets);
+          journeysim::sim::SizeOptions size{{}, st->keep_rate, st->scale_teams};
+          if (!st->days.empty()) size.days = std::stod(st->days);
+          const auto sized = journeysim::sim::apply_size_options(st->input, sets, size);
+          if (!g.quiet)
+            for (const auto& n : sized.notes) std::cerr << "note: " << n << "\n";
+          const auto scenario = journeysim::sim::load_scenario(st->input, sized.sets);
           analysis::SimulateOptions so;
           so.replications = st->replications;
           so.threads = st->threads;

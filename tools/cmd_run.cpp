@@ -9,8 +9,7 @@
 
 #include "command.hpp"
 #include "journeysim/sim/driver.hpp"
-#include "journeysim/sim/horizon.hpp"
-#include "journeysim/sim/team_scaling.hpp"
+#include "journeysim/sim/size_options.hpp"
 #include "util.hpp"
 
 namespace {
@@ -85,21 +84,11 @@ const bool registered = journeysim::cli::register_command(
         std::vector<std::string> sets = st->sets;
         if (st->customers) sets.insert(sets.begin(), "customers=" + fmt_num(*st->customers));
         if (st->seed) sets.insert(sets.begin(), "seed=" + std::to_string(*st->seed));
-        if (st->keep_rate && !st->days) throw std::runtime_error("--keep-rate goes with --days");
-        if (st->days) {
-          bool customers_given = st->customers.has_value();
-          for (const auto& a : st->sets) customers_given |= a.rfind("customers=", 0) == 0;
-          const auto h =
-              sim::override_horizon(st->scenario, sets, *st->days, st->keep_rate, customers_given);
-          sets.insert(sets.begin(), h.sets.begin(), h.sets.end());
-          if (!h.note.empty() && !g.quiet) std::cerr << "note: " << h.note << "\n";
-        }
-        if (st->scale_teams) {
-          const auto ts = sim::scale_teams(st->scenario, sets);
-          sets.insert(sets.end(), ts.sets.begin(), ts.sets.end());
-          if (!g.quiet) std::cerr << "note: " << ts.note << "\n";
-        }
-        sim::Scenario scenario = sim::load_scenario(st->scenario, sets);
+        const auto sized =
+            sim::apply_size_options(st->scenario, sets, {st->days, st->keep_rate, st->scale_teams});
+        if (!g.quiet)
+          for (const auto& n : sized.notes) std::cerr << "note: " << n << "\n";
+        sim::Scenario scenario = sim::load_scenario(st->scenario, sized.sets);
         sim::DriverOptions opt;
         opt.run.threads = st->threads;
         opt.run.markets = st->markets;

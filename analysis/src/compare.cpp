@@ -17,9 +17,8 @@
 #include "journeysim/common/text.hpp"
 #include "journeysim/kpi/cash_flow.hpp"
 #include "journeysim/kpi/score.hpp"
-#include "journeysim/sim/horizon.hpp"
 #include "journeysim/sim/rng.hpp"
-#include "journeysim/sim/team_scaling.hpp"
+#include "journeysim/sim/size_options.hpp"
 #include "journeysim/version.hpp"
 #include "svg.hpp"
 
@@ -140,9 +139,6 @@ CompareResult compare(const CompareOptions& o) {
   std::vector<std::string> sets;
   if (o.customers) sets.push_back("customers=" + fmt_num(*o.customers));
   sets.insert(sets.end(), o.sets.begin(), o.sets.end());
-  if (o.keep_rate && !o.days) throw std::runtime_error("--keep-rate goes with --days");
-  bool customers_given = o.customers.has_value();
-  for (const auto& a : o.sets) customers_given |= a.rfind("customers=", 0) == 0;
 
   CompareResult res;
   res.crn = !o.independent;
@@ -152,18 +148,11 @@ CompareResult compare(const CompareOptions& o) {
   std::vector<Arm> arms(S);   // the chosen design
   std::vector<Arm> other(S);  // the other design for variants (variance_reduction)
   for (std::size_t i = 0; i < S; ++i) {
-    std::vector<std::string> own = sets;  // --days (and --keep-rate) per scenario
-    if (o.days) {
-      auto h = sim::override_horizon(o.scenarios[i], sets, *o.days, o.keep_rate, customers_given);
-      own.insert(own.begin(), h.sets.begin(), h.sets.end());
-      if (!h.note.empty()) res.notes.push_back(h.note);
-    }
-    if (o.scale_teams) {
-      const auto ts = sim::scale_teams(o.scenarios[i], own);
-      own.insert(own.end(), ts.sets.begin(), ts.sets.end());
-      res.notes.push_back(ts.note);
-    }
-    arms[i].scenario = sim::load_scenario(o.scenarios[i], own);
+    // --days, --keep-rate and --scale-teams per scenario
+    const auto sized =
+        sim::apply_size_options(o.scenarios[i], sets, {o.days, o.keep_rate, o.scale_teams});
+    res.notes.insert(res.notes.end(), sized.notes.begin(), sized.notes.end());
+    arms[i].scenario = sim::load_scenario(o.scenarios[i], sized.sets);
     res.names.push_back(arms[i].scenario.name);
     res.paths.push_back(o.scenarios[i]);
   }

@@ -245,9 +245,9 @@ class Canvas {
     else
       o_ << "><title>" << escape(tooltip) << "</title></rect>\n";
   }
-  // Title and subtitle; returns the y below them.
   // The title and subtitle, cut with an ellipsis where they would run past the chart's width
-  // (the whole title stays in the chart's aria-label). The title is bold: measured one size up.
+  // (the whole title stays in the chart's aria-label; the title is bold: measured one size up).
+  // Returns the y below them.
   double header(const std::string& title, const std::string& subtitle) {
     text(8, 20, truncate(title, w_ - 16, 15), "start", "title");
     if (subtitle.empty()) return 30;

@@ -14,7 +14,7 @@ TeamScaling scale_teams(const std::string& path, const std::vector<std::string>&
   const Scenario s = load_scenario(path, overrides);
   TeamScaling out;
   if (s.teams.empty()) {
-    out.note = "--scale-teams: " + path + " has no teams to scale";
+    out.note = "--scale-teams on " + path + ": no teams to scale";
     return out;
   }
   if (!(written.customers > 0))
