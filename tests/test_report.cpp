@@ -304,7 +304,7 @@ TEST(ReportFunnel, CountsEachStepAndTheShareOfThePreviousStep) {
   EXPECT_EQ(f.steps[3].customers, 1);  // A
   EXPECT_EQ(f.steps[4].customers, 2);  // A D
   EXPECT_EQ(f.steps[1].base, "leads");
-  EXPECT_EQ(f.steps[1].with_base, 2);  // trial among leads: A C
+  EXPECT_EQ(f.steps[1].with_base, 2);   // trial among leads: A C
   EXPECT_EQ(f.steps[2].base, "leads");  // the bar above (trial is a side step)
   EXPECT_EQ(f.steps[2].with_base, 3);   // converted among leads: A B D
   EXPECT_EQ(f.steps[3].base, "converted");
@@ -585,6 +585,21 @@ TEST(ReportCompare, TextFromTheJsonIsEscaped) {
   EXPECT_EQ(html.find("<i>"), std::string::npos);
   EXPECT_NE(html.find("&lt;script&gt;"), std::string::npos);
   EXPECT_NE(html.find("Rate &amp; &lt;i&gt;friends&lt;/i&gt;"), std::string::npos);
+}
+
+TEST(ReportCompare, TheNotesOfTheSizeOptionsAreListedEscaped) {
+  auto c = sample_compare();
+  c["notes"] = {"--scale-teams on a.yaml: customers x2 (1000 to 2000), agents sales 3 to 6",
+                "<b>x</b> & y", 7};
+  const std::string html = an::compare_report_html(c, "x.json", {});
+  EXPECT_EQ(well_formed(html), "");
+  EXPECT_NE(html.find("<li>--scale-teams on a.yaml: customers x2 (1000 to 2000), agents sales 3 "
+                      "to 6</li>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<li>&lt;b&gt;x&lt;/b&gt; &amp; y</li>"), std::string::npos);
+  EXPECT_EQ(html.find("<li>7</li>"), std::string::npos);  // not a string: left out
+  c.erase("notes");
+  EXPECT_EQ(an::compare_report_html(c, "x.json", {}).find("class=\"notes\""), std::string::npos);
 }
 
 TEST(ReportCompare, ReadsWhatCompareWrites) {

@@ -1280,6 +1280,13 @@ std::string compare_report_html(const json& c, const std::string& source,
     body += "</tbody>\n</table>\n</div>\n";
     if (c.contains("design"))
       body += "<p class=\"meta\">Design: " + escape(jstr(c, "design")) + "</p>\n";
+    // what --days, --keep-rate and --scale-teams did to each scenario (the JSON's notes)
+    if (c.contains("notes") && c["notes"].is_array() && !c["notes"].empty()) {
+      body += "<ul class=\"notes\">\n";
+      for (const auto& n : c["notes"])
+        if (n.is_string()) body += "<li>" + escape(n.get<std::string>()) + "</li>\n";
+      body += "</ul>\n";
+    }
     body += "</section>\n";
     std::string scenarios_part = body;
     body = summary_section(c);
