@@ -80,7 +80,12 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   }
   due.resize(kept);
   stats.visits += due.size();
-  constexpr std::size_t kBlock = 256;
+  // Blocks of 32 to 256 customers, about 64 blocks an epoch: with blocks of 256, two threads
+  // on a market of 10^5 (some 5,000 due customers an epoch, 20 blocks) waited for each other's
+  // last block at the end of every epoch (#18). The size depends only on the due customers,
+  // never on the thread count, and the output does not depend on it: blocks are merged in
+  // order, so the events, requests and schedules are those of the due order.
+  const std::size_t kBlock = std::clamp<std::size_t>((due.size() + 63) / 64, 32, 256);
   // how far ahead a visit's memory is asked for (#18: measured at 10^6 customers, where 4 and 2
   // left the prefetches waiting on each other's misses more than 6 and 3)
   constexpr std::size_t kAhead = 6, kAheadItems = 3;
@@ -97,28 +102,22 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
     o.words = 0;
     o.by_type = {};
   }
+  // The due customers of a large market are scattered over memory: the first read of a record
+  // was a third of the run at 300,000 customers (#18). What a visit touches is asked for ahead,
+  // so that the misses of several customers overlap; the simulation and its output do not
+  // change. kAhead customers ahead: the record's hot part (the fields of the event loop and of a
+  // login), the customer's entry of scheduled_ (advance() writes it: at 10^6 customers that
+  // array is 4 MB and the write missed), and its entries in the side arrays the scenario uses.
+  // kAheadItems ahead, once the record is there: the agenda's items if one is due in this epoch
+  // (most agendas hold nothing due, and asking for their block anyway took a miss buffer a
+  // visit) and the active effects if there are any.
   const std::size_t hot = Customer::hot_bytes();
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
     BlockOut& o = blocks_[b];
-    const std::size_t end = std::min(due.size(), (b + 1) * kBlock);
-    for (std::size_t i = b * kBlock; i < end; ++i) {
-      // The due customers of a large market are scattered over memory: the first read of a
-      // record was a third of the run at 300,000 customers (#18). What a visit touches is asked
-      // for ahead, so that the misses of several customers overlap; the simulation and its
-      // output do not change. kAhead customers ahead: the record's hot part (the fields of the
-      // event loop and of a login), the customer's entry of scheduled_ (advance() writes it: at
-      // 10^6 customers that array is 4 MB and the write missed), and its entries in the side
-      // arrays the scenario uses. kAheadItems ahead, once the record is there: the agenda's
-      // items if one is due in this epoch (most agendas hold nothing due, and asking for their
-      // block anyway took a miss buffer a visit) and the active effects if there are any.
-      if (i + kAhead < end) {
-        const std::uint32_t c = due[i + kAhead];
-        const char* p = reinterpret_cast<const char*>(&customers_[c]);
-        for (std::size_t off = 0; off < hot; off += 64) __builtin_prefetch(p + off);
-        __builtin_prefetch(&scheduled_[c], 1);
-        if (!counts_.empty()) __builtin_prefetch(&counts_[c], 1);
-        if (!purchase_.empty()) __builtin_prefetch(&purchase_[c]);
-      }
+    const std::size_t begin = b * kBlock, end = std::min(due.size(), begin + kBlock);
+    for (std::size_t i = begin; i < std::min(end, begin + kAhead); ++i) ask_for_visit(due[i], hot);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i + kAhead < end) ask_for_visit(due[i + kAhead], hot);
       if (i + kAheadItems < end) {
         const Customer& n = customers_[due[i + kAheadItems]];
         if (n.agenda.min_time() < t1) __builtin_prefetch(n.agenda.data());

@@ -344,6 +344,18 @@ class Market {
     on_event(c, o, idx, t, type, arg);
   }
 
+  // Asks for the memory a visit of customer c reads first (see step()): the record's hot part
+  // (`hot` bytes), its entry of scheduled_, and its entries in the side arrays in use.
+  // Always inlined: GCC counts a prefetch as no side effect, so it finds a function made only of
+  // prefetches "const" and deletes the calls (it did, and the visits ran 40% slower).
+  [[gnu::always_inline]] void ask_for_visit(std::uint32_t c, std::size_t hot) const {
+    const char* p = reinterpret_cast<const char*>(&customers_[c]);
+    for (std::size_t off = 0; off < hot; off += 64) __builtin_prefetch(p + off);
+    __builtin_prefetch(&scheduled_[c], 1);
+    if (!counts_.empty()) __builtin_prefetch(&counts_[c], 1);
+    if (!purchase_.empty()) __builtin_prefetch(&purchase_[c]);
+  }
+
   // (market.cpp)
   // Simulates customer idx up to t1 and sets its next epoch (no earlier than next_epoch).
   void advance(std::uint32_t idx, double t1, std::int32_t next_epoch, BlockOut& o);
