@@ -48,10 +48,10 @@ def main():
                     events[(b, n)] = ev
         for b in binaries:
             med = {}
+            label = f" {b}" if len(binaries) > 1 else ""
             for n in sizes:
                 v = per_event[(b, n)]
                 med[n] = statistics.median(v)
-                label = f" {b}" if len(binaries) > 1 else ""
                 print(f"{os.path.basename(scenario)}{label} customers={n} events={events[(b, n)]}"
                       f" user ns/event: median {med[n]:.1f} ({' '.join(f'{x:.1f}' for x in v)});"
                       f" system s: {' '.join(f'{x:.2f}' for x in sys_s[(b, n)])}", flush=True)

@@ -88,11 +88,11 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   // last block at the end of every epoch (#18). The size depends only on the due customers,
   // never on the thread count, and the output does not depend on it: blocks are merged in
   // order, so the events, requests and schedules are those of the due order.
-  const std::size_t kBlock = std::clamp<std::size_t>((due.size() + 63) / 64, 32, 256);
+  const std::size_t block_size = std::clamp<std::size_t>((due.size() + 63) / 64, 32, 256);
   // how far ahead a visit's memory is asked for (#18: measured at 10^6 customers, where 4 and 2
   // left the prefetches waiting on each other's misses more than 6 and 3)
   constexpr std::size_t kAhead = 6, kAheadItems = 3;
-  const std::size_t nblocks = (due.size() + kBlock - 1) / kBlock;
+  const std::size_t nblocks = (due.size() + block_size - 1) / block_size;
   // the blocks' buffers are kept from epoch to epoch (allocating them every epoch was a
   // tenth of the instructions)
   if (blocks_.size() < nblocks) blocks_.resize(nblocks);
@@ -117,7 +117,7 @@ void Market::step(std::int32_t e, double t1, std::int32_t next, EventSink& sink,
   const std::size_t hot = Customer::hot_bytes();
   tbb::parallel_for(std::size_t{0}, nblocks, [&](std::size_t b) {
     BlockOut& o = blocks_[b];
-    const std::size_t begin = b * kBlock, end = std::min(due.size(), begin + kBlock);
+    const std::size_t begin = b * block_size, end = std::min(due.size(), begin + block_size);
     for (std::size_t i = begin; i < std::min(end, begin + kAhead); ++i) ask_for_visit(due[i], hot);
     for (std::size_t i = begin; i < end; ++i) {
       if (i + kAhead < end) ask_for_visit(due[i + kAhead], hot);
